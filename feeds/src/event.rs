@@ -1,0 +1,427 @@
+//! The normalized event vocabulary: one `Copy` record per market fact, one cache line each.
+//!
+//! An [`Event`] is what the feed thread publishes into the ring and what every consumer reads.
+//! It is a 64-byte, 64-aligned record: a header every event has (exchange time, receive time,
+//! sequence number, instrument) and a packed body. Build one with [`Event::new`] from a typed
+//! [`EventKind`], read it back with [`Event::kind`]; the packing is private, so a body can only
+//! ever be decoded as the kind it was built from.
+//!
+//! Kinds:
+//! - [`BookLevel`]: one price level set to a quantity (zero removes it). The last level of an
+//!   exchange update carries `last = true`; a consumer's book is consistent only at such events.
+//! - [`BookClear`]: the book is emptied because a snapshot follows (or because it was abandoned).
+//! - [`Bbo`]: best bid and offer as the exchange printed them.
+//! - [`Trade`]: a print, with the aggressor's side.
+//! - [`Liquidation`]: a forced order, with its side, limit price, average fill price and size.
+//! - [`MarkPrice`]: mark, index, funding rate and next funding time.
+//! - [`OpenInterest`]: open interest in lots.
+//! - [`FeedStatus`]: the feed's own health: a gap, a resync, stale data, a reconnect.
+//!
+//! Why packed rather than a plain `enum` field: the widest bodies (a best bid/offer, a mark price)
+//! are four 64-bit values; as a Rust enum next to a 28-byte header the record would be 72 bytes
+//! and straddle two cache lines in the ring. Packed, it is exactly one.
+
+use crate::units::{InstrumentId, Lots, Nanos, PriceE8, RateE8, Seq, Side, Ticks};
+use std::fmt;
+
+/// One price level of a book update: set `price` on `side` to `qty` (zero removes the level).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookLevel {
+    /// Side of the book.
+    pub side: Side,
+    /// Price of the level.
+    pub price: Ticks,
+    /// New total quantity at the level; zero removes it.
+    pub qty: Lots,
+    /// True on the last level of one exchange update (a diff or a snapshot): the book is
+    /// consistent with the exchange's after applying it.
+    pub last: bool,
+    /// True when the level belongs to a snapshot rather than a diff.
+    pub snapshot: bool,
+}
+
+/// Why a [`BookClear`] was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ClearReason {
+    /// A snapshot's levels follow; the book is trusted after its `last` level.
+    Snapshot = 0,
+    /// The book was abandoned (gap, disconnect); a snapshot will follow later.
+    Abandoned = 1,
+}
+
+/// The book is emptied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookClear {
+    /// Why.
+    pub reason: ClearReason,
+    /// True when nothing follows in the same update (an empty snapshot).
+    pub last: bool,
+}
+
+/// Best bid and offer as printed by the exchange (Binance `bookTicker`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bbo {
+    /// Best bid price.
+    pub bid: Ticks,
+    /// Quantity at the best bid.
+    pub bid_qty: Lots,
+    /// Best ask price.
+    pub ask: Ticks,
+    /// Quantity at the best ask.
+    pub ask_qty: Lots,
+}
+
+/// A trade print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trade {
+    /// Price.
+    pub price: Ticks,
+    /// Size.
+    pub qty: Lots,
+    /// Side of the aggressor (`Bid`: a buyer lifted the offer).
+    pub aggressor: Side,
+    /// True for an aggregated trade (Binance `aggTrade`): several fills of one taker order.
+    pub aggregated: bool,
+    /// True when the exchange marks the print as forced (liquidation, insurance fund, ADL).
+    pub forced: bool,
+}
+
+/// A forced (liquidation) order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Liquidation {
+    /// Side of the liquidation order (`Ask`: a long was liquidated and sells).
+    pub side: Side,
+    /// The order's limit price (the exchange computes it; not always on the tick grid).
+    pub price: PriceE8,
+    /// Average fill price so far.
+    pub average_price: PriceE8,
+    /// Filled quantity so far.
+    pub qty: Lots,
+}
+
+/// Mark price, index price and funding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarkPrice {
+    /// Mark price.
+    pub mark: PriceE8,
+    /// Index price.
+    pub index: PriceE8,
+    /// Current (predicted) funding rate.
+    pub funding_rate: RateE8,
+    /// When the next funding happens.
+    pub next_funding_time: Nanos,
+}
+
+/// Open interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenInterest {
+    /// Open interest in lots of the instrument.
+    pub qty: Lots,
+}
+
+/// What happened to the feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FeedCondition {
+    /// An update does not chain to the previous one: the book is untrusted until resynced.
+    Gap = 0,
+    /// A resync started (a snapshot was requested).
+    Resync = 1,
+    /// No data for longer than allowed.
+    Stale = 2,
+    /// The connection was re-established.
+    Reconnected = 3,
+}
+
+/// The feed's own health.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedStatus {
+    /// What happened.
+    pub condition: FeedCondition,
+    /// For a gap: the sequence number that would have chained (the previous update's last id).
+    pub expected: Seq,
+    /// For a gap: the previous-id the offending update carried.
+    pub received: Seq,
+}
+
+/// The typed body of an [`Event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// See [`BookLevel`].
+    BookLevel(BookLevel),
+    /// See [`BookClear`].
+    BookClear(BookClear),
+    /// See [`Bbo`].
+    Bbo(Bbo),
+    /// See [`Trade`].
+    Trade(Trade),
+    /// See [`Liquidation`].
+    Liquidation(Liquidation),
+    /// See [`MarkPrice`].
+    MarkPrice(MarkPrice),
+    /// See [`OpenInterest`].
+    OpenInterest(OpenInterest),
+    /// See [`FeedStatus`].
+    FeedStatus(FeedStatus),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    BookLevel = 0,
+    BookClear = 1,
+    Bbo = 2,
+    Trade = 3,
+    Liquidation = 4,
+    MarkPrice = 5,
+    OpenInterest = 6,
+    FeedStatus = 7,
+}
+
+const FLAG_LAST: u8 = 1;
+const FLAG_SNAPSHOT: u8 = 1 << 1;
+const FLAG_AGGREGATED: u8 = 1 << 2;
+const FLAG_FORCED: u8 = 1 << 3;
+
+/// One market fact, one cache line.
+///
+/// `seq` is the exchange's sequence number where the kind has one: the final update id `u` of
+/// the diff a [`BookLevel`] belongs to, a snapshot's `lastUpdateId`, a `bookTicker`'s `u`, a
+/// trade id. It is zero where the exchange sends none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub struct Event {
+    /// When the exchange says the fact happened (its event or transaction time).
+    pub exchange_time: Nanos,
+    /// When the frame carrying it was in our hands (local clock).
+    pub receive_time: Nanos,
+    /// Exchange sequence number (see the type's docs).
+    pub seq: Seq,
+    /// Which instrument.
+    pub instrument: InstrumentId,
+    tag: Tag,
+    /// A [`Side`], [`ClearReason`] or [`FeedCondition`] discriminant, by tag.
+    code: u8,
+    flags: u8,
+    body: [i64; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<Event>() == 64);
+
+impl Event {
+    /// Packs a typed event.
+    #[inline]
+    pub fn new(
+        exchange_time: Nanos,
+        receive_time: Nanos,
+        seq: Seq,
+        instrument: InstrumentId,
+        kind: EventKind,
+    ) -> Event {
+        let (tag, code, flags, body) = match kind {
+            EventKind::BookLevel(level) => (
+                Tag::BookLevel,
+                level.side as u8,
+                flag(level.last, FLAG_LAST) | flag(level.snapshot, FLAG_SNAPSHOT),
+                [level.price.0, level.qty.0, 0, 0],
+            ),
+            EventKind::BookClear(clear) => {
+                (Tag::BookClear, clear.reason as u8, flag(clear.last, FLAG_LAST), [0; 4])
+            }
+            EventKind::Bbo(bbo) => {
+                (Tag::Bbo, 0, 0, [bbo.bid.0, bbo.bid_qty.0, bbo.ask.0, bbo.ask_qty.0])
+            }
+            EventKind::Trade(trade) => (
+                Tag::Trade,
+                trade.aggressor as u8,
+                flag(trade.aggregated, FLAG_AGGREGATED) | flag(trade.forced, FLAG_FORCED),
+                [trade.price.0, trade.qty.0, 0, 0],
+            ),
+            EventKind::Liquidation(liquidation) => (
+                Tag::Liquidation,
+                liquidation.side as u8,
+                0,
+                [liquidation.price.0, liquidation.average_price.0, liquidation.qty.0, 0],
+            ),
+            EventKind::MarkPrice(mark) => (
+                Tag::MarkPrice,
+                0,
+                0,
+                [mark.mark.0, mark.index.0, mark.funding_rate.0, mark.next_funding_time.0],
+            ),
+            EventKind::OpenInterest(open_interest) => {
+                (Tag::OpenInterest, 0, 0, [open_interest.qty.0, 0, 0, 0])
+            }
+            EventKind::FeedStatus(status) => (
+                Tag::FeedStatus,
+                status.condition as u8,
+                0,
+                [status.expected.0 as i64, status.received.0 as i64, 0, 0],
+            ),
+        };
+        Event { exchange_time, receive_time, seq, instrument, tag, code, flags, body }
+    }
+
+    /// The typed body.
+    #[inline]
+    pub fn kind(&self) -> EventKind {
+        let [a, b, c, d] = self.body;
+        match self.tag {
+            Tag::BookLevel => EventKind::BookLevel(BookLevel {
+                side: self.side(),
+                price: Ticks(a),
+                qty: Lots(b),
+                last: self.has(FLAG_LAST),
+                snapshot: self.has(FLAG_SNAPSHOT),
+            }),
+            Tag::BookClear => EventKind::BookClear(BookClear {
+                reason: if self.code == ClearReason::Abandoned as u8 {
+                    ClearReason::Abandoned
+                } else {
+                    ClearReason::Snapshot
+                },
+                last: self.has(FLAG_LAST),
+            }),
+            Tag::Bbo => {
+                EventKind::Bbo(Bbo { bid: Ticks(a), bid_qty: Lots(b), ask: Ticks(c), ask_qty: Lots(d) })
+            }
+            Tag::Trade => EventKind::Trade(Trade {
+                price: Ticks(a),
+                qty: Lots(b),
+                aggressor: self.side(),
+                aggregated: self.has(FLAG_AGGREGATED),
+                forced: self.has(FLAG_FORCED),
+            }),
+            Tag::Liquidation => EventKind::Liquidation(Liquidation {
+                side: self.side(),
+                price: PriceE8(a),
+                average_price: PriceE8(b),
+                qty: Lots(c),
+            }),
+            Tag::MarkPrice => EventKind::MarkPrice(MarkPrice {
+                mark: PriceE8(a),
+                index: PriceE8(b),
+                funding_rate: RateE8(c),
+                next_funding_time: Nanos(d),
+            }),
+            Tag::OpenInterest => EventKind::OpenInterest(OpenInterest { qty: Lots(a) }),
+            Tag::FeedStatus => EventKind::FeedStatus(FeedStatus {
+                condition: match self.code {
+                    0 => FeedCondition::Gap,
+                    1 => FeedCondition::Resync,
+                    2 => FeedCondition::Stale,
+                    _ => FeedCondition::Reconnected,
+                },
+                expected: Seq(a as u64),
+                received: Seq(b as u64),
+            }),
+        }
+    }
+
+    /// True for the event that completes one exchange book update (a diff or a snapshot).
+    #[inline]
+    pub fn is_last_of_update(&self) -> bool {
+        matches!(self.tag, Tag::BookLevel | Tag::BookClear) && self.has(FLAG_LAST)
+    }
+
+    #[inline]
+    fn side(&self) -> Side {
+        if self.code == Side::Ask as u8 { Side::Ask } else { Side::Bid }
+    }
+
+    #[inline]
+    fn has(&self, bit: u8) -> bool {
+        self.flags & bit != 0
+    }
+}
+
+#[inline]
+const fn flag(on: bool, bit: u8) -> u8 {
+    if on { bit } else { 0 }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("exchange_time", &self.exchange_time)
+            .field("receive_time", &self.receive_time)
+            .field("seq", &self.seq)
+            .field("instrument", &self.instrument)
+            .field("kind", &self.kind())
+            .finish()
+    }
+}
+
+/// Where decoders put the events they produce: a preallocated buffer, or the ring's publisher.
+pub trait EventSink {
+    /// Takes one event. Must not allocate once warm.
+    fn push(&mut self, event: Event);
+}
+
+impl EventSink for Vec<Event> {
+    #[inline]
+    fn push(&mut self, event: Event) {
+        Vec::push(self, event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(kind: EventKind) {
+        let event = Event::new(Nanos(1), Nanos(2), Seq(u64::MAX), InstrumentId(7), kind);
+        assert_eq!(event.kind(), kind);
+        assert_eq!(event.seq, Seq(u64::MAX));
+    }
+
+    #[test]
+    fn every_kind_survives_packing() {
+        round_trip(EventKind::BookLevel(BookLevel {
+            side: Side::Ask,
+            price: Ticks(618_003),
+            qty: Lots(3_330),
+            last: true,
+            snapshot: false,
+        }));
+        round_trip(EventKind::BookClear(BookClear { reason: ClearReason::Abandoned, last: true }));
+        round_trip(EventKind::Bbo(Bbo {
+            bid: Ticks(618_002),
+            bid_qty: Lots(2_507),
+            ask: Ticks(618_003),
+            ask_qty: Lots(2_510),
+        }));
+        round_trip(EventKind::Trade(Trade {
+            price: Ticks(618_003),
+            qty: Lots(6),
+            aggressor: Side::Bid,
+            aggregated: true,
+            forced: true,
+        }));
+        round_trip(EventKind::Liquidation(Liquidation {
+            side: Side::Ask,
+            price: PriceE8(-1),
+            average_price: PriceE8(i64::MAX),
+            qty: Lots(14),
+        }));
+        round_trip(EventKind::MarkPrice(MarkPrice {
+            mark: PriceE8(1_179_415_000_000),
+            index: PriceE8(1_178_462_659_091),
+            funding_rate: RateE8(-38_167),
+            next_funding_time: Nanos(1_562_306_400_000_000_000),
+        }));
+        round_trip(EventKind::OpenInterest(OpenInterest { qty: Lots(10_659_509) }));
+        round_trip(EventKind::FeedStatus(FeedStatus {
+            condition: FeedCondition::Gap,
+            expected: Seq(5_123_107_837_557),
+            received: Seq(5_123_107_831_937),
+        }));
+    }
+
+    #[test]
+    fn an_event_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Event>(), 64);
+        assert_eq!(std::mem::align_of::<Event>(), 64);
+    }
+}

@@ -1,0 +1,36 @@
+//! # halcyon-feeds: what the market says
+//!
+//! Everything between an exchange's bytes and the engine's normalized events:
+//!
+//! - [`units`]: the integer units of the hot path ([`Ticks`], [`Lots`], [`Nanos`], [`Seq`], …).
+//! - [`fixed`]: exact decimal-string ⇄ integer conversion on a [`Step`] grid.
+//! - [`instrument`]: instrument metadata and the [`Instruments`] registry.
+//! - [`event`]: the 64-byte [`Event`] every consumer reads.
+//! - [`venue`]: exchange protocol decoders (Binance USD-M) and their book sync procedures.
+//! - [`book`]: the L2 [`OrderBook`] keyed by integer ticks.
+//! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
+//!
+//! ## Guarantees
+//! - Prices and sizes are parsed from the exchange's decimal strings straight into integers;
+//!   never through `f64`, never rounded. Off-grid or oversized values are errors.
+//! - Decoding a frame and applying an event allocate nothing once buffers are warm.
+//! - Bad input is an error value, never a panic.
+//! - Nothing here reads a clock, spawns a thread or touches the network: time comes from the
+//!   frames and their recorded receive times.
+
+pub mod book;
+pub mod event;
+pub mod fixed;
+pub mod instrument;
+pub mod recording;
+pub mod units;
+pub mod venue;
+
+pub use book::OrderBook;
+pub use event::{
+    Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, EventSink, FeedCondition, FeedStatus,
+    Liquidation, MarkPrice, OpenInterest, Trade,
+};
+pub use fixed::{FixedError, Step};
+pub use instrument::{ContractKind, Instrument, InstrumentError, Instruments};
+pub use units::{E8, InstrumentId, Lots, Nanos, PriceE8, RateE8, Seq, Side, Ticks};
