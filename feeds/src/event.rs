@@ -229,9 +229,7 @@ impl Event {
             EventKind::BookClear(clear) => {
                 (Tag::BookClear, clear.reason as u8, flag(clear.last, FLAG_LAST), [0; 4])
             }
-            EventKind::Bbo(bbo) => {
-                (Tag::Bbo, 0, 0, [bbo.bid.0, bbo.bid_qty.0, bbo.ask.0, bbo.ask_qty.0])
-            }
+            EventKind::Bbo(bbo) => (Tag::Bbo, 0, 0, [bbo.bid.0, bbo.bid_qty.0, bbo.ask.0, bbo.ask_qty.0]),
             EventKind::Trade(trade) => (
                 Tag::Trade,
                 trade.aggressor as u8,

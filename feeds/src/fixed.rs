@@ -10,6 +10,7 @@
 //! is not a plain decimal number is a [`FixedError`].
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::fmt;
 
 /// The most fractional digits a step may have; keeps every count within `i64` for realistic
@@ -171,8 +172,7 @@ impl Step {
         if !scaled.fract().is_zero() {
             return Err(FixedError::OffGrid);
         }
-        let whole = i64::try_from(scaled.trunc().mantissa() / 10_i128.pow(scaled.scale()))
-            .map_err(|_| FixedError::Overflow)?;
+        let whole = scaled.to_i64().ok_or(FixedError::Overflow)?;
         if whole % self.units != 0 {
             return Err(FixedError::OffGrid);
         }
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(tick.parse(b"+5"), Err(FixedError::Syntax(0)));
         assert_eq!(tick.parse(b"1.2.3"), Err(FixedError::Syntax(3)));
         assert_eq!(tick.parse(b"99999999999999999999"), Err(FixedError::Overflow));
-        assert_eq!(tick.parse(b"92233720368547758.07"), Err(FixedError::Overflow));
+        assert_eq!(tick.parse(b"92233720368547758.08"), Err(FixedError::Overflow));
         assert_eq!(tick.parse(b"-0.05"), Ok(-5));
         assert_eq!(Step::from_text("0"), Err(FixedError::InvalidStep));
         assert_eq!(Step::from_text("-0.1"), Err(FixedError::InvalidStep));

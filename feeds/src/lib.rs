@@ -8,6 +8,7 @@
 //! - [`event`]: the 64-byte [`Event`] every consumer reads.
 //! - [`venue`]: exchange protocol decoders (Binance USD-M) and their book sync procedures.
 //! - [`book`]: the L2 [`OrderBook`] keyed by integer ticks.
+//! - [`inspect`]: the recording inspection behind `halcyon inspect` (counts, gaps, book check).
 //! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
 //!
 //! ## Guarantees
@@ -21,6 +22,7 @@
 pub mod book;
 pub mod event;
 pub mod fixed;
+pub mod inspect;
 pub mod instrument;
 pub mod recording;
 pub mod units;

@@ -1,0 +1,71 @@
+//! The `halcyon` command line: [`args`] (what was typed), [`config`] (what it means, validated),
+//! and one module per command.
+//!
+//! [`run`] is all `main` calls; it returns the process exit status, and every failure is a
+//! [`CliError`] that says what went wrong and where.
+
+pub mod args;
+pub mod config;
+pub mod inspect;
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// A command failed before or while running.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Configuration that does not make sense.
+    #[error("{path}: {message}")]
+    Config {
+        /// Which file (or `built-in`).
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
+    /// A recording could not be opened.
+    #[error("{0}")]
+    Recording(#[from] feeds::recording::RecordingError),
+    /// Writing the output failed.
+    #[error("writing output: {0}")]
+    Output(std::io::Error),
+}
+
+/// Exit status: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the command could not run (bad arguments, unreadable input).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit status: clap's usage errors.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status: `--strict` and the data had problems.
+pub const EXIT_DATA_PROBLEMS: u8 = 3;
+
+/// Parses `arguments` and runs the command; returns the exit status. Errors are printed to
+/// stderr here.
+pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
+    let cli = match args::Cli::try_parse_from(arguments) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        args::Command::Inspect(arguments) => inspect::run(&arguments),
+    };
+    match result {
+        Ok(status) => status,
+        Err(error) => {
+            eprintln!("halcyon: error: {error}");
+            EXIT_ERROR
+        }
+    }
+}

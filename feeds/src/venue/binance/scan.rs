@@ -1,0 +1,452 @@
+//! The fast path: a strict, schema-specific scanner for the hot kinds.
+//!
+//! `depthUpdate`, `bookTicker` and `trade` are most of the traffic. For them a generic JSON
+//! parser spends its time on work the schema makes unnecessary (building a tape of every node,
+//! then looking keys up in it). [`scan`] reads the bytes once, in the order Binance writes them,
+//! and parses numbers straight into ticks and lots.
+//!
+//! It is an accelerator, never an authority: it accepts only frames it can read with certainty —
+//! exactly the documented keys, each once, `"e"` first and the symbol before any price, plain
+//! ASCII strings with no escapes, integers with no sign, fraction or exponent, nothing after the
+//! closing brace but whitespace — and returns `None` for anything else, including every error.
+//! The caller then decodes the frame with the validating [`tape`](super::tape) decoder, which
+//! gives the canonical result or error. Hence the contract, checked on every real frame and
+//! under fuzzing: whenever `scan` returns a message, the tape decoder returns the same one.
+
+use super::decode::{Field, Levels};
+use super::tape::{
+    aggressor, millis_to_nanos, non_negative_qty, order_type_is_forced, positive_price, resolve,
+};
+use super::wire::{DepthUpdate, Message, MessageKind, PriceLevel};
+use crate::event::{Bbo, Event, EventKind, Trade};
+use crate::fixed::Step;
+use crate::instrument::Instruments;
+use crate::units::{InstrumentId, Lots, Nanos, Seq, Ticks};
+
+/// A cursor over the frame's bytes.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// The next non-whitespace byte, consumed.
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        let byte = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    #[inline]
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    /// A string with no escapes and only printable ASCII; returns its contents.
+    #[inline]
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        loop {
+            let byte = *self.bytes.get(self.pos)?;
+            self.pos += 1;
+            match byte {
+                b'"' => return Some(&self.bytes[start..self.pos - 1]),
+                b'\\' | 0..=0x1f | 0x80..=0xff => return None,
+                _ => {}
+            }
+        }
+    }
+
+    /// A JSON integer with no sign, fraction or exponent, that fits `u64`.
+    #[inline]
+    fn unsigned(&mut self) -> Option<u64> {
+        self.skip_whitespace();
+        let start = self.pos;
+        let mut value: u64 = 0;
+        while let Some(&byte) = self.bytes.get(self.pos) {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
+        // No leading zeros (JSON), and no fraction or exponent following.
+        if digits == 0 || (digits > 1 && self.bytes[start] == b'0') {
+            return None;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(value),
+        }
+    }
+
+    #[inline]
+    fn boolean(&mut self) -> Option<bool> {
+        self.skip_whitespace();
+        let rest = self.bytes.get(self.pos..)?;
+        if rest.starts_with(b"true") {
+            self.pos += 4;
+            Some(true)
+        } else if rest.starts_with(b"false") {
+            self.pos += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// After a value: `true` if another member follows (`,`), `false` at `}`.
+    #[inline]
+    fn member_follows(&mut self) -> Option<bool> {
+        match self.next()? {
+            b',' => Some(true),
+            b'}' => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The key of the next member, with its colon consumed.
+    #[inline]
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let key = self.string()?;
+        self.expect(b':')?;
+        Some(key)
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.skip_whitespace();
+        self.pos == self.bytes.len()
+    }
+
+    fn price(&mut self, tick: Step, field: Field) -> Option<Ticks> {
+        positive_price(tick.parse(self.string()?).ok()?, field).ok()
+    }
+
+    fn qty(&mut self, lot: Step, field: Field) -> Option<Lots> {
+        non_negative_qty(lot.parse(self.string()?).ok()?, field).ok()
+    }
+
+    fn millis(&mut self, field: Field) -> Option<Nanos> {
+        millis_to_nanos(self.unsigned()?, field).ok()
+    }
+
+    /// `[["price","qty"], …]` into `out`.
+    #[inline]
+    fn levels(&mut self, tick: Step, lot: Step, field: Field, out: &mut Vec<PriceLevel>) -> Option<()> {
+        self.expect(b'[')?;
+        self.skip_whitespace();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.expect(b'[')?;
+            let price = self.price(tick, field)?;
+            self.expect(b',')?;
+            let qty = self.qty(lot, field)?;
+            self.expect(b']')?;
+            out.push(PriceLevel { price, qty });
+            match self.next()? {
+                b',' => continue,
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Tries the fast path on one frame; `None` means "use the tape decoder".
+///
+/// A depth message comes back with empty level slices: its levels are in `levels`, and the
+/// caller attaches them (this keeps the result free of borrows, so a caller can fall back).
+pub fn scan(
+    bytes: &[u8],
+    receive_time: Nanos,
+    instruments: &Instruments,
+    levels: &mut Levels,
+) -> Option<Message<'static>> {
+    let mut cursor = Cursor { bytes, pos: 0 };
+    cursor.expect(b'{')?;
+    let message = match cursor.key()? {
+        b"stream" => {
+            cursor.string()?;
+            cursor.expect(b',')?;
+            if cursor.key()? != b"data" {
+                return None;
+            }
+            cursor.expect(b'{')?;
+            if cursor.key()? != b"e" {
+                return None;
+            }
+            let message = payload(&mut cursor, receive_time, instruments, levels)?;
+            cursor.expect(b'}')?;
+            message
+        }
+        b"e" => payload(&mut cursor, receive_time, instruments, levels)?,
+        _ => return None,
+    };
+    cursor.at_end().then_some(message)
+}
+
+/// Keys seen so far, one bit each, so a duplicate key makes the scan give up.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    #[inline]
+    fn first(&mut self, bit: u32) -> Option<()> {
+        let mask = 1 << bit;
+        if self.0 & mask != 0 {
+            return None;
+        }
+        self.0 |= mask;
+        Some(())
+    }
+
+    #[inline]
+    fn has(&self, bit: u32) -> bool {
+        self.0 & (1 << bit) != 0
+    }
+}
+
+/// The payload object, from the value of `"e"` to its closing brace.
+#[inline]
+fn payload(
+    cursor: &mut Cursor<'_>,
+    receive_time: Nanos,
+    instruments: &Instruments,
+    levels: &mut Levels,
+) -> Option<Message<'static>> {
+    let kind = MessageKind::from_event_type(cursor.string()?)?;
+    match kind {
+        MessageKind::DepthUpdate => depth_update(cursor, receive_time, instruments, levels),
+        MessageKind::BookTicker => book_ticker(cursor, receive_time, instruments),
+        MessageKind::Trade => trade(cursor, receive_time, instruments),
+        _ => None,
+    }
+}
+
+/// The instrument and steps once `"s"` has been read.
+type Resolved = (InstrumentId, Step, Step);
+
+#[inline]
+fn symbol(cursor: &mut Cursor<'_>, instruments: &Instruments) -> Option<Resolved> {
+    resolve(instruments, cursor.string()?).ok()
+}
+
+fn depth_update(
+    cursor: &mut Cursor<'_>,
+    receive_time: Nanos,
+    instruments: &Instruments,
+    levels: &mut Levels,
+) -> Option<Message<'static>> {
+    const E: u32 = 0;
+    const T: u32 = 1;
+    const S: u32 = 2;
+    const FIRST: u32 = 3;
+    const LAST: u32 = 4;
+    const PREV: u32 = 5;
+    const BIDS: u32 = 6;
+    const ASKS: u32 = 7;
+    let mut seen = Seen::default();
+    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    let (mut first, mut last, mut prev) = (0, 0, 0);
+    let mut resolved: Option<Resolved> = None;
+    levels.clear();
+    while cursor.member_follows()? {
+        match cursor.key()? {
+            b"E" => {
+                seen.first(E)?;
+                event_time = cursor.millis(Field::EventTime)?;
+            }
+            b"T" => {
+                seen.first(T)?;
+                transaction_time = cursor.millis(Field::TransactionTime)?;
+            }
+            b"s" => {
+                seen.first(S)?;
+                resolved = Some(symbol(cursor, instruments)?);
+            }
+            b"U" => {
+                seen.first(FIRST)?;
+                first = cursor.unsigned()?;
+            }
+            b"u" => {
+                seen.first(LAST)?;
+                last = cursor.unsigned()?;
+            }
+            b"pu" => {
+                seen.first(PREV)?;
+                prev = cursor.unsigned()?;
+            }
+            b"b" => {
+                seen.first(BIDS)?;
+                let (_, tick, lot) = resolved?;
+                cursor.levels(tick, lot, Field::Bids, &mut levels.bids)?;
+            }
+            b"a" => {
+                seen.first(ASKS)?;
+                let (_, tick, lot) = resolved?;
+                cursor.levels(tick, lot, Field::Asks, &mut levels.asks)?;
+            }
+            _ => return None,
+        }
+    }
+    let all = [E, S, FIRST, LAST, PREV, BIDS, ASKS].iter().all(|&bit| seen.has(bit));
+    if !all || first > last {
+        return None;
+    }
+    let (instrument, _, _) = resolved?;
+    Some(Message::Depth(DepthUpdate {
+        instrument,
+        exchange_time: if seen.has(T) { transaction_time } else { event_time },
+        receive_time,
+        first_update_id: Seq(first),
+        last_update_id: Seq(last),
+        prev_last_update_id: Seq(prev),
+        bids: &[],
+        asks: &[],
+    }))
+}
+
+fn book_ticker(
+    cursor: &mut Cursor<'_>,
+    receive_time: Nanos,
+    instruments: &Instruments,
+) -> Option<Message<'static>> {
+    const E: u32 = 0;
+    const T: u32 = 1;
+    const S: u32 = 2;
+    const ID: u32 = 3;
+    const BID: u32 = 4;
+    const BID_QTY: u32 = 5;
+    const ASK: u32 = 6;
+    const ASK_QTY: u32 = 7;
+    let mut seen = Seen::default();
+    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    let mut update_id = 0;
+    let mut resolved: Option<Resolved> = None;
+    let mut bbo = Bbo { bid: Ticks(0), bid_qty: Lots(0), ask: Ticks(0), ask_qty: Lots(0) };
+    while cursor.member_follows()? {
+        match cursor.key()? {
+            b"E" => {
+                seen.first(E)?;
+                event_time = cursor.millis(Field::EventTime)?;
+            }
+            b"T" => {
+                seen.first(T)?;
+                transaction_time = cursor.millis(Field::TransactionTime)?;
+            }
+            b"s" => {
+                seen.first(S)?;
+                resolved = Some(symbol(cursor, instruments)?);
+            }
+            b"u" => {
+                seen.first(ID)?;
+                update_id = cursor.unsigned()?;
+            }
+            b"b" => {
+                seen.first(BID)?;
+                bbo.bid = cursor.price(resolved?.1, Field::BidPrice)?;
+            }
+            b"B" => {
+                seen.first(BID_QTY)?;
+                bbo.bid_qty = cursor.qty(resolved?.2, Field::BidQty)?;
+            }
+            b"a" => {
+                seen.first(ASK)?;
+                bbo.ask = cursor.price(resolved?.1, Field::AskPrice)?;
+            }
+            b"A" => {
+                seen.first(ASK_QTY)?;
+                bbo.ask_qty = cursor.qty(resolved?.2, Field::AskQty)?;
+            }
+            _ => return None,
+        }
+    }
+    if ![E, S, ID, BID, BID_QTY, ASK, ASK_QTY].iter().all(|&bit| seen.has(bit)) {
+        return None;
+    }
+    let (instrument, _, _) = resolved?;
+    let exchange_time = if seen.has(T) { transaction_time } else { event_time };
+    let event = Event::new(exchange_time, receive_time, Seq(update_id), instrument, EventKind::Bbo(bbo));
+    Some(Message::Event(MessageKind::BookTicker, event))
+}
+
+fn trade(
+    cursor: &mut Cursor<'_>,
+    receive_time: Nanos,
+    instruments: &Instruments,
+) -> Option<Message<'static>> {
+    const E: u32 = 0;
+    const T: u32 = 1;
+    const S: u32 = 2;
+    const ID: u32 = 3;
+    const PRICE: u32 = 4;
+    const QTY: u32 = 5;
+    const ORDER_TYPE: u32 = 6;
+    const MAKER: u32 = 7;
+    let mut seen = Seen::default();
+    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    let mut id = 0;
+    let mut resolved: Option<Resolved> = None;
+    let (mut price, mut qty) = (Ticks(0), Lots(0));
+    let (mut forced, mut buyer_is_maker) = (false, false);
+    while cursor.member_follows()? {
+        match cursor.key()? {
+            b"E" => {
+                seen.first(E)?;
+                event_time = cursor.millis(Field::EventTime)?;
+            }
+            b"T" => {
+                seen.first(T)?;
+                transaction_time = cursor.millis(Field::TransactionTime)?;
+            }
+            b"s" => {
+                seen.first(S)?;
+                resolved = Some(symbol(cursor, instruments)?);
+            }
+            b"t" => {
+                seen.first(ID)?;
+                id = cursor.unsigned()?;
+            }
+            b"p" => {
+                seen.first(PRICE)?;
+                price = cursor.price(resolved?.1, Field::TradePrice)?;
+            }
+            b"q" => {
+                seen.first(QTY)?;
+                qty = cursor.qty(resolved?.2, Field::TradeQty)?;
+            }
+            b"X" => {
+                seen.first(ORDER_TYPE)?;
+                forced = order_type_is_forced(cursor.string()?);
+            }
+            b"m" => {
+                seen.first(MAKER)?;
+                buyer_is_maker = cursor.boolean()?;
+            }
+            _ => return None,
+        }
+    }
+    if ![E, S, ID, PRICE, QTY, MAKER].iter().all(|&bit| seen.has(bit)) || qty.0 == 0 {
+        return None;
+    }
+    let (instrument, _, _) = resolved?;
+    let exchange_time = if seen.has(T) { transaction_time } else { event_time };
+    let trade = Trade { price, qty, aggressor: aggressor(buyer_is_maker), aggregated: false, forced };
+    let event = Event::new(exchange_time, receive_time, Seq(id), instrument, EventKind::Trade(trade));
+    Some(Message::Event(MessageKind::Trade, event))
+}
