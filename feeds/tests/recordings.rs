@@ -796,6 +796,46 @@ fn binance_vision_updates_end_each_group_with_last() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Arbitrary bytes
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+    /// No reader panics on any file content; each ends after finitely many results.
+    #[test]
+    fn readers_never_panic_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        text in "[0-9 .:,<>a-z\\-\n\"{}]{0,400}",
+    ) {
+        for content in [&bytes[..], text.as_bytes()] {
+            let path = temp_path("arbitrary.bin");
+            fs::write(&path, content).unwrap();
+            let mut readers: Vec<Box<dyn FrameReader>> = Vec::new();
+            readers.extend(LinesReader::open(&path).ok().map(|reader| Box::new(reader) as Box<dyn FrameReader>));
+            readers.extend(CryptofeedReader::open(&path).ok().map(|reader| Box::new(reader) as Box<dyn FrameReader>));
+            readers.extend(CaptureReader::open(&path).ok().map(|reader| Box::new(reader) as Box<dyn FrameReader>));
+            readers.extend(open_frames(&path).ok().map(|reader| reader as Box<dyn FrameReader>));
+            for mut reader in readers {
+                let mut results = 0;
+                while reader.next_frame().is_some() {
+                    results += 1;
+                    proptest::prop_assert!(results <= content.len() + 1);
+                }
+            }
+            for kind in [TardisKind::Trades, TardisKind::Quotes, TardisKind::IncrementalBookL2, TardisKind::DerivativeTicker] {
+                if let Ok(mut reader) = TardisReader::open_as(&path, kind, &btcusdt_2020(), InstrumentId(0)) {
+                    while reader.next_events(&mut CountingSink::default()).is_some() {}
+                }
+            }
+            if let Ok(mut reader) = VisionDepthReader::open(&path, &btcusdt_2024(), InstrumentId(0)) {
+                while reader.next_events(&mut CountingSink::default()).is_some() {}
+            }
+            fs::remove_file(&path).unwrap();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hot-path allocation
 
 /// Reads `warm` frames, then counts the allocations made reading the rest.
@@ -814,6 +854,11 @@ fn allocations_after_warm_up(reader: &mut dyn FrameReader, warm: usize) -> (u64,
 
 #[test]
 fn reading_allocates_nothing_per_frame_or_row_once_warm() {
+    // The counter counts.
+    let before = allocations();
+    drop(std::hint::black_box(vec![0_u8; 16]));
+    assert_eq!(allocations(), before + 1);
+
     // The longest line of the Binance file (the 1000-level REST snapshot) is line 55.
     let (allocated, frames) =
         allocations_after_warm_up(&mut LinesReader::open(binance_usdm_file()).unwrap(), 100);
@@ -1021,6 +1066,39 @@ fn capture_corrupt_in_the_middle_is_fatal_with_the_offset() {
     let error = CaptureWriter::open_append(&path).err().unwrap();
     assert_eq!(error.kind(), RecordingErrorKind::Corrupt);
     assert_eq!(fs::read(&path).unwrap(), bytes);
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn capture_with_any_byte_flipped_never_panics_and_never_misreads() {
+    let (path, _) = write_capture("flips.hcap", 6);
+    let bytes = fs::read(&path).unwrap();
+    let (all, _) = read_capture(&path);
+    let flipped_path = temp_path("flipped.hcap");
+    for index in 0..bytes.len() {
+        let mut flipped = bytes.clone();
+        flipped[index] ^= 0x41;
+        fs::write(&flipped_path, &flipped).unwrap();
+        let Ok(mut reader) = CaptureReader::open(&flipped_path) else {
+            assert!(index < 16, "only a header flip may refuse the file (byte {index})");
+            continue;
+        };
+        let mut frames = Vec::new();
+        while let Some(frame) = reader.next_frame() {
+            match frame {
+                // Whatever reads is exactly what was written (a flipped declaration may only
+                // lose a channel name).
+                Ok(frame) => frames.push((frame.receive_time, frame.payload.to_vec())),
+                Err(error) => {
+                    assert!(error.is_fatal() || error.kind() == RecordingErrorKind::Syntax, "{error}")
+                }
+            }
+        }
+        let expected: Vec<_> = all.iter().map(|(time, _, payload)| (*time, payload.clone())).collect();
+        assert!(frames.len() < all.len(), "byte {index}: a flipped byte must lose its record");
+        assert_eq!(frames[..], expected[..frames.len()], "byte {index}");
+    }
+    fs::remove_file(&flipped_path).unwrap();
     fs::remove_file(&path).unwrap();
 }
 

@@ -8,6 +8,26 @@
 //! - [`CaptureReader`] replays a capture as a [`FrameReader`], giving each frame its stream
 //!   name as [`Frame::channel`].
 //!
+//! ```
+//! use feeds::Nanos;
+//! use feeds::recording::{CaptureReader, CaptureWriter, FrameReader};
+//! # let path = std::env::temp_dir().join(format!("halcyon-doc-{}.hcap", std::process::id()));
+//! # let _ = std::fs::remove_file(&path);
+//!
+//! let mut writer = CaptureWriter::create(&path)?;
+//! let trades = writer.declare_stream("binance-usdm/btcusdt@trade")?;
+//! writer.write(Nanos(1_723_161_255_088_176_367), trades, br#"{"e":"trade"}"#)?;
+//! writer.flush()?;
+//!
+//! let mut reader = CaptureReader::open(&path)?;
+//! let frame = reader.next_frame().expect("one frame")?;
+//! assert_eq!(frame.channel, "binance-usdm/btcusdt@trade");
+//! assert_eq!(&*frame.payload, br#"{"e":"trade"}"#);
+//! assert!(reader.next_frame().is_none());
+//! # std::fs::remove_file(&path).unwrap();
+//! # Ok::<(), feeds::recording::RecordingError>(())
+//! ```
+//!
 //! # File layout (version 1)
 //!
 //! All integers are little-endian. A file is a 16-byte header followed by records, nothing
@@ -74,7 +94,7 @@ const FILE_HEADER_LEN: usize = 16;
 const RECORD_SYNC: [u8; 4] = [0xff, b'h', b'r', 0xfe];
 const RECORD_HEADER_LEN: usize = 24;
 const DECLARATION: u32 = 0;
-const WRITE_BUFFER_BYTES: usize = 256 << 10;
+const BUFFER_BYTES: usize = 256 << 10;
 const SCAN_CHUNK_BYTES: usize = 64 << 10;
 
 /// The one valid version-1 file header.
@@ -329,7 +349,7 @@ impl CaptureReader {
         let read = read_full(&mut file, &mut header).map_err(open_error)?;
         let valid = check_file_header(&header[..read], &path)?;
         Ok(CaptureReader {
-            reader: BufReader::with_capacity(WRITE_BUFFER_BYTES, file),
+            reader: BufReader::with_capacity(BUFFER_BYTES, file),
             path,
             payload: Vec::new(),
             streams: Vec::new(),
@@ -456,7 +476,7 @@ impl CaptureWriter {
             .open(&path)
             .map_err(|error| RecordingError::io(&path, Position::File, "cannot create", error))?;
         let mut writer = CaptureWriter {
-            file: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file),
+            file: BufWriter::with_capacity(BUFFER_BYTES, file),
             path,
             streams: Vec::new(),
             offset: 0,
@@ -488,7 +508,7 @@ impl CaptureWriter {
             file.set_len(0).map_err(|error| io_error("cannot truncate", Position::File, error))?;
             file.seek(SeekFrom::Start(0)).map_err(|error| io_error("seek failed", Position::File, error))?;
             let mut writer = CaptureWriter {
-                file: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file),
+                file: BufWriter::with_capacity(BUFFER_BYTES, file),
                 path,
                 streams: Vec::new(),
                 offset: 0,
@@ -505,7 +525,7 @@ impl CaptureWriter {
         let mut records = 0_u64;
         let mut truncated = 0_u64;
         let mut payload = Vec::new();
-        let mut reader = BufReader::with_capacity(WRITE_BUFFER_BYTES, &mut file);
+        let mut reader = BufReader::with_capacity(BUFFER_BYTES, &mut file);
         loop {
             let record = records + 1;
             let position = Position::Record { record, offset };
@@ -543,7 +563,7 @@ impl CaptureWriter {
         file.seek(SeekFrom::Start(offset))
             .map_err(|error| io_error("seek failed", Position::Offset(offset), error))?;
         Ok(CaptureWriter {
-            file: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file),
+            file: BufWriter::with_capacity(BUFFER_BYTES, file),
             path,
             streams,
             offset,
@@ -555,7 +575,7 @@ impl CaptureWriter {
 
     fn write_file_header(&mut self) -> Result<(), RecordingError> {
         let header = file_header();
-        self.write_bytes(&[&header])?;
+        self.write_bytes(&[&header], false)?;
         self.flush()
     }
 
@@ -577,7 +597,7 @@ impl CaptureWriter {
         let id_bytes = id.to_le_bytes();
         let header = RecordHeader { len: (4 + name.len()) as u32, stream: DECLARATION, receive_ns: 0 };
         let encoded = header.encode_parts(&[&id_bytes, name.as_bytes()]);
-        self.write_bytes(&[&encoded, &id_bytes, name.as_bytes()])?;
+        self.write_bytes(&[&encoded, &id_bytes, name.as_bytes()], true)?;
         self.streams.push(name.into());
         Ok(StreamId(id))
     }
@@ -603,7 +623,7 @@ impl CaptureWriter {
         }
         let header = RecordHeader { len: bytes.len() as u32, stream: stream.0, receive_ns: receive_time.0 };
         let encoded = header.encode(bytes);
-        self.write_bytes(&[&encoded, bytes])
+        self.write_bytes(&[&encoded, bytes], true)
     }
 
     /// Hands buffered records to the operating system.
@@ -641,9 +661,9 @@ impl CaptureWriter {
         self.offset
     }
 
-    fn write_bytes(&mut self, parts: &[&[u8]]) -> Result<(), RecordingError> {
+    /// Writes `parts` back to back: one record (`is_record`) or the file header.
+    fn write_bytes(&mut self, parts: &[&[u8]], is_record: bool) -> Result<(), RecordingError> {
         self.check_usable()?;
-        let is_record = self.offset > 0;
         for part in parts {
             if let Err(error) = self.file.write_all(part) {
                 self.failed = true;

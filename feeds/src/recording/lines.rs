@@ -6,7 +6,7 @@
 //!   magic bytes (`1f 8b`), never by the file name, and concatenated gzip members are read as
 //!   one stream.
 //!
-//! The crate-private [`TextSource`] underneath reads lines into one reused buffer with
+//! The crate-private `TextSource` underneath reads lines into one reused buffer with
 //! `read_until`, counts line numbers and byte offsets for error messages, and bounds a line at
 //! [`MAX_LINE_BYTES`] so that a corrupt or hostile file cannot make it allocate without limit.
 //! [`CryptofeedReader`](super::CryptofeedReader), [`TardisReader`](super::TardisReader) and
@@ -153,11 +153,6 @@ impl TextSource {
     /// The current line's position.
     pub(crate) fn position(&self) -> Position {
         Position::Line { line: self.line, offset: self.line_offset }
-    }
-
-    /// The file.
-    pub(crate) fn path(&self) -> &Arc<Path> {
-        &self.path
     }
 
     /// Number of the current line, from 1 (0 before the first).

@@ -267,19 +267,23 @@ const SNIFF_BYTES: usize = 4096;
 /// Anything else is an [`io::ErrorKind::InvalidData`] error saying so.
 pub fn detect_format(path: impl AsRef<Path>) -> io::Result<RecordingFormat> {
     let path = path.as_ref();
+    sniff(path)?.map_err(|why| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not a recognised frame recording ({why})", path.display()),
+        )
+    })
+}
+
+/// The format, or why none was recognised.
+fn sniff(path: &Path) -> io::Result<Result<RecordingFormat, &'static str>> {
     let mut file = File::open(path)?;
     let mut head = [0_u8; SNIFF_BYTES];
     let read = read_full(&mut file, &mut head)?;
     let head = &head[..read];
     if head.starts_with(&capture::MAGIC) {
-        return Ok(RecordingFormat::Capture);
+        return Ok(Ok(RecordingFormat::Capture));
     }
-    let unknown = |what: &str| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: not a recognised frame recording ({what})", path.display()),
-        )
-    };
     let mut text = [0_u8; SNIFF_BYTES];
     let text: &[u8] = if head.starts_with(&lines::GZIP_MAGIC) {
         let file = File::open(path)?;
@@ -294,9 +298,9 @@ pub fn detect_format(path: impl AsRef<Path>) -> io::Result<RecordingFormat> {
         None => text,
     };
     if first_line.is_empty() {
-        return Err(unknown("empty first line"));
+        return Ok(Err("empty first line"));
     }
-    classify_first_line(first_line).ok_or_else(|| unknown("first line matches no known format"))
+    Ok(classify_first_line(first_line).ok_or("first line matches no known format"))
 }
 
 fn classify_first_line(line: &[u8]) -> Option<RecordingFormat> {
@@ -332,20 +336,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// Detects the format of a frame recording ([`detect_format`]) and opens its reader.
 pub fn open_frames(path: &Path) -> Result<Box<dyn FrameReader + Send>, RecordingError> {
     let shared: Arc<Path> = Arc::from(path);
-    let format = detect_format(path).map_err(|error| {
-        let kind = if error.kind() == io::ErrorKind::InvalidData {
-            RecordingErrorKind::Format
-        } else {
-            RecordingErrorKind::Io
-        };
-        RecordingError {
-            kind,
-            path: Arc::clone(&shared),
-            position: Position::File,
-            message: Cow::Borrowed("cannot detect the recording format"),
-            source: Some(Source::Io(error)),
-        }
-    })?;
+    let format = sniff(path)
+        .map_err(|error| RecordingError::io(&shared, Position::File, "cannot read", error))?
+        .map_err(|why| {
+            RecordingError::new(
+                RecordingErrorKind::Format,
+                &shared,
+                Position::File,
+                format!("not a recognised frame recording ({why})"),
+            )
+        })?;
     Ok(match format {
         RecordingFormat::Lines => Box::new(LinesReader::open(path)?),
         RecordingFormat::Cryptofeed => Box::new(CryptofeedReader::open(path)?),

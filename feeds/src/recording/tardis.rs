@@ -179,10 +179,8 @@ impl CsvRows {
     /// The index of a column, or a [`RecordingErrorKind::Format`] error naming it.
     pub(super) fn column(&self, name: &str) -> Result<usize, RecordingError> {
         self.header.iter().position(|column| column == name).ok_or_else(|| {
-            RecordingError::new(
+            self.error(
                 RecordingErrorKind::Format,
-                self.source.path(),
-                super::Position::Line { line: 1, offset: 0 },
                 format!("missing column {name:?} in header {:?}", self.header.join(",")),
             )
         })

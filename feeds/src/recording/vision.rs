@@ -1,8 +1,8 @@
 //! Binance Vision historical depth CSV, turned into book [`Event`](crate::Event)s for one instrument.
 //!
-//! [`VisionDepthReader`] reads the `bookDepth`-style diff files Binance publishes on
-//! data.binance.vision for USD-M futures, with the header
-//! `symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu`:
+//! [`VisionDepthReader`] reads Binance's historical L2 depth files for USD-M futures (the
+//! `T_DEPTH` data type: one snapshot file, `update_type` `snap`, and diff files, `set`), with
+//! the header `symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu`:
 //!
 //! - one row per price level; the rows of one exchange update share `last_update_id` (its
 //!   final update id `u`; `first_update_id` is `U`, `pu` the previous update's `u`, `-1` in a
