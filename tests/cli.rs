@@ -52,7 +52,8 @@ fn inspect_json_reports_the_keys_and_numbers_the_spec_names() {
 fn inspect_prints_a_table_by_default() {
     let recording = data_dir().join("cryptofeed/BINANCE_FUTURES.ws.1.0");
     let snapshots = data_dir().join("cryptofeed/BINANCE_FUTURES.http.0.0");
-    let output = halcyon(&["inspect", recording.to_str().unwrap(), "--snapshots", snapshots.to_str().unwrap()]);
+    let output =
+        halcyon(&["inspect", recording.to_str().unwrap(), "--snapshots", snapshots.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let table = text(&output.stdout);
     assert!(table.contains("book check    compared"), "{table}");

@@ -145,7 +145,14 @@ fn snapshot_of(book: &OrderBook, last_update_id: Seq) -> OwnedFrame {
         for (index, (price, qty)) in book.top(side, usize::MAX).enumerate() {
             let separator = if index == 0 { "" } else { "," };
             // BTCUSDT: tick 0.10, lot 0.001.
-            let _ = write!(text, "{separator}[\"{}.{}\",\"{}.{:03}\"]", price.0 / 10, price.0 % 10, qty.0 / 1000, qty.0 % 1000);
+            let _ = write!(
+                text,
+                "{separator}[\"{}.{}\",\"{}.{:03}\"]",
+                price.0 / 10,
+                price.0 % 10,
+                qty.0 / 1000,
+                qty.0 % 1000
+            );
         }
         text
     };
@@ -235,7 +242,8 @@ fn raw_stream_payloads_decode_like_combined_stream_frames() {
         let Some(rest) = frame.payload.strip_prefix(b"{\"stream\":\"") else { continue };
         let start = rest.windows(8).position(|w| w == b"\"data\":{").unwrap() + 7;
         let mut raw = rest[start..rest.len() - 1].to_vec();
-        let combined = format!("{:?}", decoder.decode(&mut frame.payload.clone(), frame.receive_time, "").unwrap());
+        let combined =
+            format!("{:?}", decoder.decode(&mut frame.payload.clone(), frame.receive_time, "").unwrap());
         let bare = format!("{:?}", raw_decoder.decode(&mut raw, frame.receive_time, "").unwrap());
         assert_eq!(combined, bare);
     }
@@ -314,7 +322,10 @@ fn exchange_info_gives_the_instrument_grids() {
     assert_eq!(blz.tick.parse(b"0.1234"), Ok(1234));
     assert_eq!(blz.lot.parse(b"7"), Ok(7));
     let btc = table.get(table.find("binance-usdm", "BTCUSDT").unwrap()).unwrap();
-    assert_eq!((btc.tick, btc.lot), (instruments().get(InstrumentId(0)).unwrap().tick, instruments().get(InstrumentId(0)).unwrap().lot));
+    assert_eq!(
+        (btc.tick, btc.lot),
+        (instruments().get(InstrumentId(0)).unwrap().tick, instruments().get(InstrumentId(0)).unwrap().lot)
+    );
     // Only the symbols asked for.
     let mut bytes = fixture("exchange_info.json");
     let only_btc = instruments_from_exchange_info(&mut bytes, |s| s == "BTCUSDT").unwrap();

@@ -37,44 +37,80 @@ impl Levels {
 
 /// A field of a Binance message, for error context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Field {
+    /// The frame as a whole.
     Frame,
+    /// `data`: the payload of a combined-stream frame.
     Data,
+    /// `stream`: the stream name of a combined-stream frame.
     Stream,
+    /// `e`: event type.
     EventType,
+    /// `E`: event time (ms).
     EventTime,
+    /// `T`: transaction or trade time (ms).
     TransactionTime,
+    /// `s`: symbol.
     Symbol,
+    /// `U`: first update id of a depth diff.
     FirstUpdateId,
+    /// `u`: final update id of a depth diff or book ticker.
     LastUpdateId,
+    /// `pu`: final update id of the previous diff.
     PrevLastUpdateId,
+    /// `b`: bid levels of a depth diff.
     Bids,
+    /// `a`: ask levels of a depth diff.
     Asks,
+    /// `b`: best bid price of a book ticker.
     BidPrice,
+    /// `B`: best bid quantity.
     BidQty,
+    /// `a`: best ask price of a book ticker.
     AskPrice,
+    /// `A`: best ask quantity.
     AskQty,
+    /// `t`: trade id.
     TradeId,
+    /// `a`: aggregate trade id.
     AggTradeId,
+    /// `p`: trade price.
     TradePrice,
+    /// `q`: trade quantity.
     TradeQty,
+    /// `X`: order type of a trade (`MARKET`, or a forced type).
     OrderType,
+    /// `m`: is the buyer the maker?
     BuyerIsMaker,
+    /// `p`: mark price.
     MarkPrice,
+    /// `i`: index price.
     IndexPrice,
+    /// `r`: funding rate.
     FundingRate,
+    /// `T` of a mark price update: next funding time (ms).
     NextFundingTime,
+    /// `lastUpdateId` of a REST depth snapshot.
     SnapshotUpdateId,
+    /// `bids` of a REST depth snapshot.
     SnapshotBids,
+    /// `asks` of a REST depth snapshot.
     SnapshotAsks,
+    /// `openInterest` of the REST response.
     OpenInterest,
+    /// `symbol` of the REST open interest response.
     OpenInterestSymbol,
+    /// `time` of the REST open interest response (ms).
     OpenInterestTime,
+    /// `o`: the order object of a liquidation.
     Order,
+    /// `S`: liquidation order side.
     OrderSide,
+    /// `p`: liquidation order price.
     OrderPrice,
+    /// `ap`: average fill price.
     AveragePrice,
+    /// `z`: filled accumulated quantity.
     FilledQty,
 }
 
