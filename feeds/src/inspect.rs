@@ -132,7 +132,7 @@ impl Inspector {
         let tracks = instruments
             .iter()
             .map(|(id, instrument)| Track {
-                book: OrderBook::with_capacity(4096),
+                book: OrderBook::with_capacity(8192),
                 sequencer: DepthSequencer::new(id),
                 pending: VecDeque::with_capacity(PENDING_TICKERS),
                 report: InstrumentReport { symbol: instrument.symbol.clone(), ..InstrumentReport::default() },

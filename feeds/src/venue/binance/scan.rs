@@ -241,9 +241,70 @@ fn payload(
 /// The instrument and steps once `"s"` has been read.
 type Resolved = (InstrumentId, Step, Step);
 
-#[inline]
-fn symbol(cursor: &mut Cursor<'_>, instruments: &Instruments) -> Option<Resolved> {
-    resolve(instruments, cursor.string()?).ok()
+/// The members every hot payload has (`E`, `T`, `s`) and the duplicate-key guard. Kind-specific
+/// keys use bits from [`Common::FIRST_FREE_BIT`] on.
+#[derive(Default)]
+struct Common {
+    seen: Seen,
+    event_time: Nanos,
+    transaction_time: Nanos,
+    resolved: Option<Resolved>,
+}
+
+impl Common {
+    const EVENT_TIME: u32 = 0;
+    const TRANSACTION_TIME: u32 = 1;
+    const SYMBOL: u32 = 2;
+    const FIRST_FREE_BIT: u32 = 3;
+
+    /// Reads the value of `key` if it is a common member: `Some(true)`; `Some(false)` if the key
+    /// is not one; `None` to give up.
+    #[inline]
+    fn read(&mut self, key: &[u8], cursor: &mut Cursor<'_>, instruments: &Instruments) -> Option<bool> {
+        match key {
+            b"E" => {
+                self.seen.first(Self::EVENT_TIME)?;
+                self.event_time = cursor.millis(Field::EventTime)?;
+            }
+            b"T" => {
+                self.seen.first(Self::TRANSACTION_TIME)?;
+                self.transaction_time = cursor.millis(Field::TransactionTime)?;
+            }
+            b"s" => {
+                self.seen.first(Self::SYMBOL)?;
+                self.resolved = Some(resolve(instruments, cursor.string()?).ok()?);
+            }
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+
+    /// Marks a kind-specific key as seen; `None` on a duplicate.
+    #[inline]
+    fn first(&mut self, bit: u32) -> Option<()> {
+        self.seen.first(Self::FIRST_FREE_BIT + bit)
+    }
+
+    /// The tick and lot steps; `None` if a price comes before the symbol.
+    #[inline]
+    fn steps(&self) -> Option<(Step, Step)> {
+        self.resolved.map(|(_, tick, lot)| (tick, lot))
+    }
+
+    /// After the closing brace: the instrument and exchange time (`T`, else `E`), if `E`, `s`
+    /// and every kind-specific key in `required` (bit numbers) were present.
+    #[inline]
+    fn finish(&self, required: &[u32]) -> Option<(InstrumentId, Nanos)> {
+        let complete = self.seen.has(Self::EVENT_TIME)
+            && self.seen.has(Self::SYMBOL)
+            && required.iter().all(|&bit| self.seen.has(Self::FIRST_FREE_BIT + bit));
+        if !complete {
+            return None;
+        }
+        let time =
+            if self.seen.has(Self::TRANSACTION_TIME) { self.transaction_time } else { self.event_time };
+        Some((self.resolved?.0, time))
+    }
 }
 
 fn depth_update(
@@ -252,66 +313,52 @@ fn depth_update(
     instruments: &Instruments,
     levels: &mut Levels,
 ) -> Option<Message<'static>> {
-    const E: u32 = 0;
-    const T: u32 = 1;
-    const S: u32 = 2;
-    const FIRST: u32 = 3;
-    const LAST: u32 = 4;
-    const PREV: u32 = 5;
-    const BIDS: u32 = 6;
-    const ASKS: u32 = 7;
-    let mut seen = Seen::default();
-    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    const FIRST: u32 = 0;
+    const LAST: u32 = 1;
+    const PREV: u32 = 2;
+    const BIDS: u32 = 3;
+    const ASKS: u32 = 4;
+    let mut common = Common::default();
     let (mut first, mut last, mut prev) = (0, 0, 0);
-    let mut resolved: Option<Resolved> = None;
     levels.clear();
     while cursor.member_follows()? {
-        match cursor.key()? {
-            b"E" => {
-                seen.first(E)?;
-                event_time = cursor.millis(Field::EventTime)?;
-            }
-            b"T" => {
-                seen.first(T)?;
-                transaction_time = cursor.millis(Field::TransactionTime)?;
-            }
-            b"s" => {
-                seen.first(S)?;
-                resolved = Some(symbol(cursor, instruments)?);
-            }
+        let key = cursor.key()?;
+        if common.read(key, cursor, instruments)? {
+            continue;
+        }
+        match key {
             b"U" => {
-                seen.first(FIRST)?;
+                common.first(FIRST)?;
                 first = cursor.unsigned()?;
             }
             b"u" => {
-                seen.first(LAST)?;
+                common.first(LAST)?;
                 last = cursor.unsigned()?;
             }
             b"pu" => {
-                seen.first(PREV)?;
+                common.first(PREV)?;
                 prev = cursor.unsigned()?;
             }
             b"b" => {
-                seen.first(BIDS)?;
-                let (_, tick, lot) = resolved?;
+                common.first(BIDS)?;
+                let (tick, lot) = common.steps()?;
                 cursor.levels(tick, lot, Field::Bids, &mut levels.bids)?;
             }
             b"a" => {
-                seen.first(ASKS)?;
-                let (_, tick, lot) = resolved?;
+                common.first(ASKS)?;
+                let (tick, lot) = common.steps()?;
                 cursor.levels(tick, lot, Field::Asks, &mut levels.asks)?;
             }
             _ => return None,
         }
     }
-    let all = [E, S, FIRST, LAST, PREV, BIDS, ASKS].iter().all(|&bit| seen.has(bit));
-    if !all || first > last {
+    let (instrument, exchange_time) = common.finish(&[FIRST, LAST, PREV, BIDS, ASKS])?;
+    if first > last {
         return None;
     }
-    let (instrument, _, _) = resolved?;
     Some(Message::Depth(DepthUpdate {
         instrument,
-        exchange_time: if seen.has(T) { transaction_time } else { event_time },
+        exchange_time,
         receive_time,
         first_update_id: Seq(first),
         last_update_id: Seq(last),
@@ -326,61 +373,44 @@ fn book_ticker(
     receive_time: Nanos,
     instruments: &Instruments,
 ) -> Option<Message<'static>> {
-    const E: u32 = 0;
-    const T: u32 = 1;
-    const S: u32 = 2;
-    const ID: u32 = 3;
-    const BID: u32 = 4;
-    const BID_QTY: u32 = 5;
-    const ASK: u32 = 6;
-    const ASK_QTY: u32 = 7;
-    let mut seen = Seen::default();
-    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    const ID: u32 = 0;
+    const BID: u32 = 1;
+    const BID_QTY: u32 = 2;
+    const ASK: u32 = 3;
+    const ASK_QTY: u32 = 4;
+    let mut common = Common::default();
     let mut update_id = 0;
-    let mut resolved: Option<Resolved> = None;
     let mut bbo = Bbo { bid: Ticks(0), bid_qty: Lots(0), ask: Ticks(0), ask_qty: Lots(0) };
     while cursor.member_follows()? {
-        match cursor.key()? {
-            b"E" => {
-                seen.first(E)?;
-                event_time = cursor.millis(Field::EventTime)?;
-            }
-            b"T" => {
-                seen.first(T)?;
-                transaction_time = cursor.millis(Field::TransactionTime)?;
-            }
-            b"s" => {
-                seen.first(S)?;
-                resolved = Some(symbol(cursor, instruments)?);
-            }
+        let key = cursor.key()?;
+        if common.read(key, cursor, instruments)? {
+            continue;
+        }
+        match key {
             b"u" => {
-                seen.first(ID)?;
+                common.first(ID)?;
                 update_id = cursor.unsigned()?;
             }
             b"b" => {
-                seen.first(BID)?;
-                bbo.bid = cursor.price(resolved?.1, Field::BidPrice)?;
+                common.first(BID)?;
+                bbo.bid = cursor.price(common.steps()?.0, Field::BidPrice)?;
             }
             b"B" => {
-                seen.first(BID_QTY)?;
-                bbo.bid_qty = cursor.qty(resolved?.2, Field::BidQty)?;
+                common.first(BID_QTY)?;
+                bbo.bid_qty = cursor.qty(common.steps()?.1, Field::BidQty)?;
             }
             b"a" => {
-                seen.first(ASK)?;
-                bbo.ask = cursor.price(resolved?.1, Field::AskPrice)?;
+                common.first(ASK)?;
+                bbo.ask = cursor.price(common.steps()?.0, Field::AskPrice)?;
             }
             b"A" => {
-                seen.first(ASK_QTY)?;
-                bbo.ask_qty = cursor.qty(resolved?.2, Field::AskQty)?;
+                common.first(ASK_QTY)?;
+                bbo.ask_qty = cursor.qty(common.steps()?.1, Field::AskQty)?;
             }
             _ => return None,
         }
     }
-    if ![E, S, ID, BID, BID_QTY, ASK, ASK_QTY].iter().all(|&bit| seen.has(bit)) {
-        return None;
-    }
-    let (instrument, _, _) = resolved?;
-    let exchange_time = if seen.has(T) { transaction_time } else { event_time };
+    let (instrument, exchange_time) = common.finish(&[ID, BID, BID_QTY, ASK, ASK_QTY])?;
     let event = Event::new(exchange_time, receive_time, Seq(update_id), instrument, EventKind::Bbo(bbo));
     Some(Message::Event(MessageKind::BookTicker, event))
 }
@@ -390,62 +420,48 @@ fn trade(
     receive_time: Nanos,
     instruments: &Instruments,
 ) -> Option<Message<'static>> {
-    const E: u32 = 0;
-    const T: u32 = 1;
-    const S: u32 = 2;
-    const ID: u32 = 3;
-    const PRICE: u32 = 4;
-    const QTY: u32 = 5;
-    const ORDER_TYPE: u32 = 6;
-    const MAKER: u32 = 7;
-    let mut seen = Seen::default();
-    let (mut event_time, mut transaction_time) = (Nanos::ZERO, Nanos::ZERO);
+    const ID: u32 = 0;
+    const PRICE: u32 = 1;
+    const QTY: u32 = 2;
+    const ORDER_TYPE: u32 = 3;
+    const MAKER: u32 = 4;
+    let mut common = Common::default();
     let mut id = 0;
-    let mut resolved: Option<Resolved> = None;
     let (mut price, mut qty) = (Ticks(0), Lots(0));
     let (mut forced, mut buyer_is_maker) = (false, false);
     while cursor.member_follows()? {
-        match cursor.key()? {
-            b"E" => {
-                seen.first(E)?;
-                event_time = cursor.millis(Field::EventTime)?;
-            }
-            b"T" => {
-                seen.first(T)?;
-                transaction_time = cursor.millis(Field::TransactionTime)?;
-            }
-            b"s" => {
-                seen.first(S)?;
-                resolved = Some(symbol(cursor, instruments)?);
-            }
+        let key = cursor.key()?;
+        if common.read(key, cursor, instruments)? {
+            continue;
+        }
+        match key {
             b"t" => {
-                seen.first(ID)?;
+                common.first(ID)?;
                 id = cursor.unsigned()?;
             }
             b"p" => {
-                seen.first(PRICE)?;
-                price = cursor.price(resolved?.1, Field::TradePrice)?;
+                common.first(PRICE)?;
+                price = cursor.price(common.steps()?.0, Field::TradePrice)?;
             }
             b"q" => {
-                seen.first(QTY)?;
-                qty = cursor.qty(resolved?.2, Field::TradeQty)?;
+                common.first(QTY)?;
+                qty = cursor.qty(common.steps()?.1, Field::TradeQty)?;
             }
             b"X" => {
-                seen.first(ORDER_TYPE)?;
+                common.first(ORDER_TYPE)?;
                 forced = order_type_is_forced(cursor.string()?);
             }
             b"m" => {
-                seen.first(MAKER)?;
+                common.first(MAKER)?;
                 buyer_is_maker = cursor.boolean()?;
             }
             _ => return None,
         }
     }
-    if ![E, S, ID, PRICE, QTY, MAKER].iter().all(|&bit| seen.has(bit)) || qty.0 == 0 {
+    let (instrument, exchange_time) = common.finish(&[ID, PRICE, QTY, MAKER])?;
+    if qty.0 == 0 {
         return None;
     }
-    let (instrument, _, _) = resolved?;
-    let exchange_time = if seen.has(T) { transaction_time } else { event_time };
     let trade = Trade { price, qty, aggressor: aggressor(buyer_is_maker), aggregated: false, forced };
     let event = Event::new(exchange_time, receive_time, Seq(id), instrument, EventKind::Trade(trade));
     Some(Message::Event(MessageKind::Trade, event))
