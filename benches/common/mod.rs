@@ -1,13 +1,16 @@
 //! Shared bench helpers: where the real recording lives, the instrument registry, and frames
 //! held in memory so no I/O or decompression is timed.
 
+// Each bench file uses a subset of these helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, measurement::WallTime};
 use feeds::Instruments;
 use feeds::Nanos;
-use feeds::recording::{FrameReader, open_frames};
+use feeds::recording::open_frames;
 
 /// The Binance USD-M BTCUSDT recording every bench reads (README.md of the data folder).
 pub const RECORDING: &str = "binance-usdm/btcusdt_20240808.gz";
