@@ -94,50 +94,45 @@ impl Step {
     /// multiple of the step, is [`FixedError::OffGrid`].
     #[inline]
     pub fn parse(self, text: &[u8]) -> Result<i64, FixedError> {
-        let (negative, digits) = match text.first() {
-            Some(b'-') => (true, &text[1..]),
-            _ => (false, text),
-        };
-        let offset = usize::from(negative);
-        if digits.is_empty() {
-            return Err(FixedError::Empty);
+        match self.parse_prefix(text)? {
+            (count, used) if used == text.len() => Ok(count),
+            (_, used) => Err(FixedError::Syntax(used)),
         }
-        let mut value: i64 = 0;
-        let mut index = 0;
+    }
+
+    /// Parses the decimal number at the start of `text`, stopping at the first byte that cannot
+    /// continue it; returns the count and the bytes used. [`Step::parse`] is this plus "nothing
+    /// follows". Scanners use it to parse a number in place, in one pass, and check the
+    /// delimiter themselves.
+    #[inline]
+    pub fn parse_prefix(self, text: &[u8]) -> Result<(i64, usize), FixedError> {
+        let negative = text.first() == Some(&b'-');
+        let mut index = usize::from(negative);
+        let mut value: u64 = 0;
         // Integer part.
-        while index < digits.len() {
-            let byte = digits[index];
+        while let Some(&byte) = text.get(index) {
             let digit = byte.wrapping_sub(b'0');
             if digit > 9 {
                 break;
             }
-            value = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(i64::from(digit)))
-                .ok_or(FixedError::Overflow)?;
+            value = accumulate(value, digit)?;
             index += 1;
         }
-        if index == 0 {
-            return Err(FixedError::Syntax(offset));
+        if index == usize::from(negative) {
+            return Err(if index == text.len() { FixedError::Empty } else { FixedError::Syntax(index) });
         }
         // Fractional part: exactly `decimals` places kept, the rest must be zeros.
         let mut kept = 0;
-        if index < digits.len() {
-            if digits[index] != b'.' {
-                return Err(FixedError::Syntax(offset + index));
-            }
+        if text.get(index) == Some(&b'.') {
             index += 1;
             let fraction_start = index;
-            while index < digits.len() {
-                let digit = digits[index].wrapping_sub(b'0');
+            while let Some(&byte) = text.get(index) {
+                let digit = byte.wrapping_sub(b'0');
                 if digit > 9 {
-                    return Err(FixedError::Syntax(offset + index));
+                    break;
                 }
                 if kept < self.decimals {
-                    value = value
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add(i64::from(digit)))
-                        .ok_or(FixedError::Overflow)?;
+                    value = accumulate(value, digit)?;
                     kept += 1;
                 } else if digit != 0 {
                     return Err(FixedError::OffGrid);
@@ -145,12 +140,15 @@ impl Step {
                 index += 1;
             }
             if index == fraction_start {
-                return Err(FixedError::Syntax(offset + index));
+                return Err(FixedError::Syntax(index));
             }
         }
         if kept < self.decimals {
-            value = value.checked_mul(10_i64.pow(self.decimals - kept)).ok_or(FixedError::Overflow)?;
+            value = value
+                .checked_mul(POWERS_OF_TEN[(self.decimals - kept) as usize])
+                .ok_or(FixedError::Overflow)?;
         }
+        let value = i64::try_from(value).map_err(|_| FixedError::Overflow)?;
         let count = if self.units == 1 {
             value
         } else if value % self.units == 0 {
@@ -158,7 +156,7 @@ impl Step {
         } else {
             return Err(FixedError::OffGrid);
         };
-        Ok(if negative { -count } else { count })
+        Ok((if negative { -count } else { count }, index))
     }
 
     /// The decimal value of `count` steps, exactly.
@@ -184,6 +182,23 @@ impl Step {
     pub fn count_to_f64(self, count: i64) -> f64 {
         count as f64 * self.units as f64 / self.pow as f64
     }
+}
+
+/// `10^n` for every `n` a step's decimals can ask for.
+const POWERS_OF_TEN: [u64; MAX_DECIMALS as usize + 1] = {
+    let mut table = [1; MAX_DECIMALS as usize + 1];
+    let mut n = 1;
+    while n < table.len() {
+        table[n] = table[n - 1] * 10;
+        n += 1;
+    }
+    table
+};
+
+/// `value * 10 + digit`, or [`FixedError::Overflow`].
+#[inline(always)]
+fn accumulate(value: u64, digit: u8) -> Result<u64, FixedError> {
+    value.checked_mul(10).and_then(|v| v.checked_add(u64::from(digit))).ok_or(FixedError::Overflow)
 }
 
 impl fmt::Debug for Step {

@@ -130,12 +130,28 @@ impl<'a> Cursor<'a> {
         self.pos == self.bytes.len()
     }
 
-    fn price(&mut self, tick: Step, field: Field) -> Option<Ticks> {
-        positive_price(tick.parse(self.string()?).ok()?, field).ok()
+    /// A quoted decimal number parsed in place, in one pass: `"` number `"`, nothing else
+    /// inside the quotes.
+    #[inline]
+    fn quoted_number(&mut self, step: Step) -> Option<i64> {
+        self.expect(b'"')?;
+        let rest = self.bytes.get(self.pos..)?;
+        let (count, used) = step.parse_prefix(rest).ok()?;
+        if rest.get(used) != Some(&b'"') {
+            return None;
+        }
+        self.pos += used + 1;
+        Some(count)
     }
 
+    #[inline]
+    fn price(&mut self, tick: Step, field: Field) -> Option<Ticks> {
+        positive_price(self.quoted_number(tick)?, field).ok()
+    }
+
+    #[inline]
     fn qty(&mut self, lot: Step, field: Field) -> Option<Lots> {
-        non_negative_qty(lot.parse(self.string()?).ok()?, field).ok()
+        non_negative_qty(self.quoted_number(lot)?, field).ok()
     }
 
     fn millis(&mut self, field: Field) -> Option<Nanos> {

@@ -26,7 +26,7 @@ pub struct TapeDecoder {
 
 impl Default for TapeDecoder {
     fn default() -> Self {
-        TapeDecoder { buffers: Buffers::new(4096), tape: Tape::null() }
+        TapeDecoder { buffers: Buffers::new(4096), tape: Tape(Vec::new()) }
     }
 }
 
@@ -151,7 +151,8 @@ impl TapeDecoder {
         snapshot_instrument: Option<InstrumentId>,
         levels: &'l mut Levels,
     ) -> Result<Message<'l>, DecodeError> {
-        let mut tape = std::mem::replace(&mut self.tape, Tape::null()).reset();
+        // NB: `Tape::null()` allocates (it holds one node); moving the Vec out does not.
+        let mut tape = Tape(std::mem::take(&mut self.tape.0)).reset();
         let result = simd_json::fill_tape(payload, &mut self.buffers, &mut tape)
             .map_err(DecodeError::json)
             .and_then(|()| decode_tape(&tape.0, receive_time, instruments, snapshot_instrument, levels));
@@ -195,9 +196,11 @@ fn decode_tape<'l>(
     }
     let (instrument, tick, lot) = resolve(instruments, data.str(Field::Symbol)?.as_bytes())?;
     let event_time = data.millis(Field::EventTime)?;
+    // `T` is the transaction time, except in a mark price update, where it is the next funding
+    // time (and zero for delivery contracts).
     let exchange_time = match data.get("T") {
-        Some(_) => data.millis(Field::TransactionTime)?,
-        None => event_time,
+        Some(_) if kind != MessageKind::MarkPrice => data.millis(Field::TransactionTime)?,
+        _ => event_time,
     };
     let event =
         |seq: u64, kind: EventKind| Event::new(exchange_time, receive_time, Seq(seq), instrument, kind);
