@@ -13,7 +13,7 @@
 //!   crossed-book check, the shape the `book` module docs argue against.
 //! - `book_update/apply_top_of_book_update`: a diff changing the quantity of the third-best bid
 //!   and one restoring it, through [`OrderBook::apply`]; `insert_remove_near_top`: a diff adding
-//!   a level inside the top of the bids and one removing it (a `memmove` of the better levels).
+//!   a level inside the top of the bids and one removing it (a slot write in the side's window).
 //! - `book_query/*`: reads of the final book the quoting core makes per update.
 
 mod common;
@@ -199,7 +199,7 @@ fn book(c: &mut Criterion) {
             let _ = black_box(book.apply(black_box(&restore)));
         })
     });
-    // The best empty tick below the best bid: an insertion there moves only the better levels.
+    // The best empty tick below the best bid.
     let best_bid = book.best_bid().expect("the book has bids").0;
     let gap = (1..)
         .map(|below| Ticks(best_bid.0 - below))

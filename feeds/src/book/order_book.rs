@@ -117,15 +117,27 @@ pub struct OrderBook {
 }
 
 impl OrderBook {
-    /// An empty, untrusted book with room for `levels_per_side` levels on each side before it
-    /// allocates again.
+    /// An empty, untrusted book whose sides each have the default window of
+    /// [`DEFAULT_WINDOW_TICKS`](super::DEFAULT_WINDOW_TICKS) ticks around the best price, and
+    /// room for `levels_per_side` levels past it before they allocate again.
     pub fn with_capacity(levels_per_side: usize) -> OrderBook {
-        OrderBook {
-            bids: Ladder::with_capacity(levels_per_side),
-            asks: Ladder::with_capacity(levels_per_side),
-            trust: Trust::Untrusted,
-            last_update_id: Seq(0),
-        }
+        OrderBook::from_sides(Ladder::with_capacity(levels_per_side), Ladder::with_capacity(levels_per_side))
+    }
+
+    /// An empty, untrusted book whose sides each have a window of `window_ticks` ticks around the
+    /// best price and room for `levels_per_side` levels past it ([`Ladder::with_window`]).
+    ///
+    /// # Panics
+    /// If `window_ticks` is not a power of two.
+    pub fn with_window(window_ticks: usize, levels_per_side: usize) -> OrderBook {
+        OrderBook::from_sides(
+            Ladder::with_window(window_ticks, levels_per_side),
+            Ladder::with_window(window_ticks, levels_per_side),
+        )
+    }
+
+    fn from_sides(bids: Ladder<Bids>, asks: Ladder<Asks>) -> OrderBook {
+        OrderBook { bids, asks, trust: Trust::Untrusted, last_update_id: Seq(0) }
     }
 
     /// Applies one event of this book's instrument.
@@ -239,7 +251,7 @@ impl OrderBook {
         }
     }
 
-    /// Empties both sides, keeping their capacity and bypassing the sync rules: trust and
+    /// Empties both sides, keeping their windows and capacity and bypassing the sync rules: trust and
     /// [`last_update_id`](OrderBook::last_update_id) are untouched. For tests and benchmarks.
     #[inline]
     pub fn clear(&mut self) {
@@ -288,7 +300,8 @@ impl OrderBook {
         matches!((self.bids.best(), self.asks.best()), (Some((bid, _)), Some((ask, _))) if bid >= ask)
     }
 
-    /// Quantity resting at `price` on `side`; zero if there is no level. O(log n).
+    /// Quantity resting at `price` on `side`; zero if there is no level. O(1) within the
+    /// window around the best, O(log n) past it.
     #[inline]
     pub fn qty_at(&self, side: Side, price: Ticks) -> Lots {
         match side {
@@ -576,7 +589,8 @@ mod tests {
             assert_eq!(book.set(Side::Bid, Ticks(price), Lots(price - 90)), Ok(LevelChange::Inserted));
             assert_eq!(book.set(Side::Ask, Ticks(price + 10), Lots(price - 90)), Ok(LevelChange::Inserted));
         }
-        // Five levels grew past the capacity of four: allowed, the Vec grew.
+        // Five levels: all in the window, which the capacity of four (levels past it) does not
+        // limit.
         assert_eq!((book.levels(Side::Bid), book.levels(Side::Ask)), (5, 5));
         assert_eq!(listed(&book, Side::Bid), [(100, 10), (99, 9), (98, 8), (97, 7), (96, 6)]);
         assert_eq!(listed(&book, Side::Ask), [(106, 6), (107, 7), (108, 8), (109, 9), (110, 10)]);
@@ -839,6 +853,28 @@ mod tests {
             steps in prop::collection::vec(feed_step(), 0..40),
         ) {
             play_feed(steps)?;
+        }
+
+        #[test]
+        fn a_narrow_window_gives_the_same_book(
+            levels in prop::collection::vec((side(), 1i64..=400, 0i64..=3), 0..200),
+            bps in 0u32..20_000,
+        ) {
+            // 16 ticks per side: most levels live in the overflow and the windows move often.
+            let mut narrow = OrderBook::with_window(16, 0);
+            let mut wide = OrderBook::with_capacity(0);
+            for (side, price, qty) in levels {
+                prop_assert_eq!(
+                    narrow.set(side, Ticks(price), Lots(qty)),
+                    wide.set(side, Ticks(price), Lots(qty))
+                );
+                prop_assert_eq!((narrow.best_bid(), narrow.best_ask()), (wide.best_bid(), wide.best_ask()));
+            }
+            for side in [Side::Bid, Side::Ask] {
+                prop_assert!(narrow.top(side, usize::MAX).eq(wide.top(side, usize::MAX)));
+            }
+            prop_assert_eq!(narrow.bids(), wide.bids());
+            prop_assert_eq!(narrow.depth_within_bps(bps), wide.depth_within_bps(bps));
         }
 
         #[test]
