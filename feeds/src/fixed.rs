@@ -109,15 +109,19 @@ impl Step {
         let negative = text.first() == Some(&b'-');
         let mut index = usize::from(negative);
         let mut value: u64 = 0;
+        // NB: digits accumulate with wrapping arithmetic and the digit count bounds the value
+        // instead: a checked multiply per digit made the multiply-add chain the parser's
+        // critical path (see the `parse` bench).
         // Integer part.
         while let Some(&byte) = text.get(index) {
             let digit = byte.wrapping_sub(b'0');
             if digit > 9 {
                 break;
             }
-            value = accumulate(value, digit)?;
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
             index += 1;
         }
+        let mut digits = index - usize::from(negative);
         if index == usize::from(negative) {
             return Err(if index == text.len() { FixedError::Empty } else { FixedError::Syntax(index) });
         }
@@ -132,8 +136,9 @@ impl Step {
                     break;
                 }
                 if kept < self.decimals {
-                    value = accumulate(value, digit)?;
+                    value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
                     kept += 1;
+                    digits += 1;
                 } else if digit != 0 {
                     return Err(FixedError::OffGrid);
                 }
@@ -142,6 +147,9 @@ impl Step {
             if index == fraction_start {
                 return Err(FixedError::Syntax(index));
             }
+        }
+        if digits > MAX_DIGITS {
+            return Err(FixedError::Overflow);
         }
         if kept < self.decimals {
             value = value
@@ -195,11 +203,9 @@ const POWERS_OF_TEN: [u64; MAX_DECIMALS as usize + 1] = {
     table
 };
 
-/// `value * 10 + digit`, or [`FixedError::Overflow`].
-#[inline(always)]
-fn accumulate(value: u64, digit: u8) -> Result<u64, FixedError> {
-    value.checked_mul(10).and_then(|v| v.checked_add(u64::from(digit))).ok_or(FixedError::Overflow)
-}
+/// The most digits (integer digits plus kept fraction digits, leading zeros included) a number
+/// may have: every 19-digit decimal fits `u64`, so accumulation cannot wrap.
+const MAX_DIGITS: usize = 19;
 
 impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

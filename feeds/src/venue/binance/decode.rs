@@ -6,6 +6,7 @@
 //! frame to frame: once warm, decoding allocates nothing.
 
 use super::scan::scan;
+use super::symbols::Symbols;
 use super::tape::TapeDecoder;
 use super::wire::{DepthUpdate, Message, PriceLevel, VENUE};
 use crate::fixed::FixedError;
@@ -223,7 +224,7 @@ impl DecodeError {
     pub(super) fn unknown_message() -> DecodeError {
         DecodeError { field: Field::Frame, kind: DecodeErrorKind::UnknownMessage }
     }
-    pub(super) fn unknown_instrument() -> DecodeError {
+    pub(crate) fn unknown_instrument() -> DecodeError {
         DecodeError { field: Field::Symbol, kind: DecodeErrorKind::UnknownInstrument }
     }
     pub(super) fn no_snapshot_instrument() -> DecodeError {
@@ -276,6 +277,7 @@ pub struct DecodeStats {
 /// Decodes Binance USD-M frames into [`Message`]s.
 pub struct Decoder {
     instruments: Instruments,
+    symbols: Symbols,
     /// The instrument a snapshot without a symbol belongs to: the only configured Binance one.
     only_instrument: Option<InstrumentId>,
     /// Which instruments depth diffs have been seen for: `Seen::One` lets a snapshot without a
@@ -291,15 +293,11 @@ impl Decoder {
     /// A decoder for the Binance USD-M instruments of `instruments`, with buffers sized for a
     /// 1000-level snapshot.
     pub fn new(instruments: Instruments) -> Decoder {
-        let only_instrument = {
-            let mut binance = instruments.iter().filter(|(_, i)| i.venue == VENUE).map(|(id, _)| id);
-            match (binance.next(), binance.next()) {
-                (Some(id), None) => Some(id),
-                _ => None,
-            }
-        };
+        let symbols = Symbols::new(&instruments);
+        let only_instrument = symbols.only();
         Decoder {
             instruments,
+            symbols,
             only_instrument,
             depth_seen: DepthSeen::None,
             tape: TapeDecoder::default(),
@@ -335,7 +333,7 @@ impl Decoder {
         channel: &str,
     ) -> Result<Message<'_>, DecodeError> {
         if self.fast_path
-            && let Some(message) = scan(payload, receive_time, &self.instruments, &mut self.levels)
+            && let Some(message) = scan(payload, receive_time, &self.symbols, &mut self.levels)
         {
             self.stats.fast += 1;
             self.depth_seen.note(&message);
@@ -343,13 +341,8 @@ impl Decoder {
         }
         self.stats.tape += 1;
         let snapshot_instrument = self.snapshot_instrument(channel);
-        let message = self.tape.decode(
-            payload,
-            receive_time,
-            &self.instruments,
-            snapshot_instrument,
-            &mut self.levels,
-        )?;
+        let message =
+            self.tape.decode(payload, receive_time, &self.symbols, snapshot_instrument, &mut self.levels)?;
         self.depth_seen.note(&message);
         Ok(message)
     }
@@ -358,7 +351,7 @@ impl Decoder {
     /// only configured Binance instrument, else the only one depth diffs have been seen for.
     fn snapshot_instrument(&self, channel: &str) -> Option<InstrumentId> {
         if let Some(symbol) = symbol_from_url(channel) {
-            return self.instruments.lookup(VENUE, symbol.as_bytes());
+            return self.symbols.resolve(symbol.as_bytes()).ok().map(|(id, _, _)| id);
         }
         self.only_instrument.or(match self.depth_seen {
             DepthSeen::One(id) => Some(id),
@@ -374,12 +367,12 @@ impl Decoder {
         channel: &str,
     ) -> Result<Message<'_>, DecodeError> {
         let snapshot_instrument = self.snapshot_instrument(channel);
-        self.tape.decode(payload, receive_time, &self.instruments, snapshot_instrument, &mut self.levels)
+        self.tape.decode(payload, receive_time, &self.symbols, snapshot_instrument, &mut self.levels)
     }
 
     /// Decodes with the scanner only; `None` where it would defer to the tape decoder.
     pub fn decode_with_scan(&mut self, payload: &[u8], receive_time: Nanos) -> Option<Message<'_>> {
-        let message = scan(payload, receive_time, &self.instruments, &mut self.levels)?;
+        let message = scan(payload, receive_time, &self.symbols, &mut self.levels)?;
         Some(attach_levels(message, &self.levels))
     }
 }

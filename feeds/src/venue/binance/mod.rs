@@ -11,9 +11,11 @@ pub mod decode;
 pub mod rest;
 pub mod scan;
 pub mod sequencer;
+pub mod symbols;
 pub mod tape;
 pub mod wire;
 
 pub use decode::{DecodeError, DecodeErrorKind, DecodeStats, Decoder, Field, Levels};
 pub use sequencer::{DepthSequencer, SyncOutcome};
+pub use symbols::Symbols;
 pub use wire::{DepthSnapshot, DepthUpdate, Message, MessageKind, PriceLevel, VENUE};

@@ -14,13 +14,11 @@
 //! under fuzzing: whenever `scan` returns a message, the tape decoder returns the same one.
 
 use super::decode::{Field, Levels};
-use super::tape::{
-    aggressor, millis_to_nanos, non_negative_qty, order_type_is_forced, positive_price, resolve,
-};
+use super::symbols::Symbols;
+use super::tape::{aggressor, millis_to_nanos, non_negative_qty, order_type_is_forced, positive_price};
 use super::wire::{DepthUpdate, Message, MessageKind, PriceLevel};
 use crate::event::{Bbo, Event, EventKind, Trade};
 use crate::fixed::Step;
-use crate::instrument::Instruments;
 use crate::units::{InstrumentId, Lots, Nanos, Seq, Ticks};
 
 /// A cursor over the frame's bytes.
@@ -73,17 +71,24 @@ impl<'a> Cursor<'a> {
         self.skip_whitespace();
         let start = self.pos;
         let mut value: u64 = 0;
+        // Millisecond times and update ids have 13 digits: take the first eight at once.
+        if let Some(eight) = self.bytes.get(self.pos..self.pos + 8).and_then(eight_digits) {
+            value = eight;
+            self.pos += 8;
+        }
         while let Some(&byte) = self.bytes.get(self.pos) {
             let digit = byte.wrapping_sub(b'0');
             if digit > 9 {
                 break;
             }
-            value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+            // NB: wrapping, bounded by the digit count below; see `Step::parse_prefix`.
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
             self.pos += 1;
         }
         let digits = self.pos - start;
-        // No leading zeros (JSON), and no fraction or exponent following.
-        if digits == 0 || (digits > 1 && self.bytes[start] == b'0') {
+        // No leading zeros (JSON), no fraction or exponent following, and at most 19 digits
+        // (always within u64; longer numbers are left to the tape decoder).
+        if digits == 0 || digits > 19 || (digits > 1 && self.bytes[start] == b'0') {
             return None;
         }
         match self.bytes.get(self.pos) {
@@ -183,6 +188,30 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The value of eight ASCII digits, or `None` if any byte is not a digit.
+///
+/// SWAR: the bytes are read as one little-endian `u64` (first digit lowest), checked to be
+/// `'0'..='9'` all at once, then combined pairwise — digits into 2-digit, 4-digit and finally the
+/// 8-digit value — with three multiplies instead of eight dependent multiply-adds.
+#[inline]
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    let chunk = u64::from_le_bytes(bytes.try_into().ok()?);
+    // Every byte is 0x30..=0x39: its high nibble is 3, and adding 6 keeps it 3.
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    if chunk & HIGH_NIBBLES != ZEROS || chunk.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES != ZEROS {
+        return None;
+    }
+    let digits = chunk - ZEROS; // no borrow: every byte is at least '0'
+    // Byte i holds digit i, the most significant first. Adjacent digits into 2-digit values in
+    // every other byte: d[i] * 10 + d[i + 1].
+    let pairs = (digits.wrapping_mul(10).wrapping_add(digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+    // Adjacent pairs into 4-digit values: lane k of the product is p[k - 1] * 100 + p[k].
+    let quads = (pairs.wrapping_mul(1 + (100 << 16)) >> 16) & 0x0000_FFFF_0000_FFFF;
+    // The two 4-digit halves: the upper 32 bits of the product are q[0] * 10_000 + q[1].
+    Some(quads.wrapping_mul(1 + (10_000 << 32)) >> 32)
+}
+
 /// Tries the fast path on one frame; `None` means "use the tape decoder".
 ///
 /// A depth message comes back with empty level slices: its levels are in `levels`, and the
@@ -190,7 +219,7 @@ impl<'a> Cursor<'a> {
 pub fn scan(
     bytes: &[u8],
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
     levels: &mut Levels,
 ) -> Option<Message<'static>> {
     let mut cursor = Cursor { bytes, pos: 0 };
@@ -206,11 +235,11 @@ pub fn scan(
             if cursor.key()? != b"e" {
                 return None;
             }
-            let message = payload(&mut cursor, receive_time, instruments, levels)?;
+            let message = payload(&mut cursor, receive_time, symbols, levels)?;
             cursor.expect(b'}')?;
             message
         }
-        b"e" => payload(&mut cursor, receive_time, instruments, levels)?,
+        b"e" => payload(&mut cursor, receive_time, symbols, levels)?,
         _ => return None,
     };
     cursor.at_end().then_some(message)
@@ -242,14 +271,14 @@ impl Seen {
 fn payload(
     cursor: &mut Cursor<'_>,
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
     levels: &mut Levels,
 ) -> Option<Message<'static>> {
     let kind = MessageKind::from_event_type(cursor.string()?)?;
     match kind {
-        MessageKind::DepthUpdate => depth_update(cursor, receive_time, instruments, levels),
-        MessageKind::BookTicker => book_ticker(cursor, receive_time, instruments),
-        MessageKind::Trade => trade(cursor, receive_time, instruments),
+        MessageKind::DepthUpdate => depth_update(cursor, receive_time, symbols, levels),
+        MessageKind::BookTicker => book_ticker(cursor, receive_time, symbols),
+        MessageKind::Trade => trade(cursor, receive_time, symbols),
         _ => None,
     }
 }
@@ -276,7 +305,7 @@ impl Common {
     /// Reads the value of `key` if it is a common member: `Some(true)`; `Some(false)` if the key
     /// is not one; `None` to give up.
     #[inline]
-    fn read(&mut self, key: &[u8], cursor: &mut Cursor<'_>, instruments: &Instruments) -> Option<bool> {
+    fn read(&mut self, key: &[u8], cursor: &mut Cursor<'_>, symbols: &Symbols) -> Option<bool> {
         match key {
             b"E" => {
                 self.seen.first(Self::EVENT_TIME)?;
@@ -288,7 +317,7 @@ impl Common {
             }
             b"s" => {
                 self.seen.first(Self::SYMBOL)?;
-                self.resolved = Some(resolve(instruments, cursor.string()?).ok()?);
+                self.resolved = Some(symbols.resolve(cursor.string()?).ok()?);
             }
             _ => return Some(false),
         }
@@ -326,7 +355,7 @@ impl Common {
 fn depth_update(
     cursor: &mut Cursor<'_>,
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
     levels: &mut Levels,
 ) -> Option<Message<'static>> {
     const FIRST: u32 = 0;
@@ -339,7 +368,7 @@ fn depth_update(
     levels.clear();
     while cursor.member_follows()? {
         let key = cursor.key()?;
-        if common.read(key, cursor, instruments)? {
+        if common.read(key, cursor, symbols)? {
             continue;
         }
         match key {
@@ -384,11 +413,7 @@ fn depth_update(
     }))
 }
 
-fn book_ticker(
-    cursor: &mut Cursor<'_>,
-    receive_time: Nanos,
-    instruments: &Instruments,
-) -> Option<Message<'static>> {
+fn book_ticker(cursor: &mut Cursor<'_>, receive_time: Nanos, symbols: &Symbols) -> Option<Message<'static>> {
     const ID: u32 = 0;
     const BID: u32 = 1;
     const BID_QTY: u32 = 2;
@@ -399,7 +424,7 @@ fn book_ticker(
     let mut bbo = Bbo { bid: Ticks(0), bid_qty: Lots(0), ask: Ticks(0), ask_qty: Lots(0) };
     while cursor.member_follows()? {
         let key = cursor.key()?;
-        if common.read(key, cursor, instruments)? {
+        if common.read(key, cursor, symbols)? {
             continue;
         }
         match key {
@@ -431,11 +456,7 @@ fn book_ticker(
     Some(Message::Event(MessageKind::BookTicker, event))
 }
 
-fn trade(
-    cursor: &mut Cursor<'_>,
-    receive_time: Nanos,
-    instruments: &Instruments,
-) -> Option<Message<'static>> {
+fn trade(cursor: &mut Cursor<'_>, receive_time: Nanos, symbols: &Symbols) -> Option<Message<'static>> {
     const ID: u32 = 0;
     const PRICE: u32 = 1;
     const QTY: u32 = 2;
@@ -447,7 +468,7 @@ fn trade(
     let (mut forced, mut buyer_is_maker) = (false, false);
     while cursor.member_follows()? {
         let key = cursor.key()?;
-        if common.read(key, cursor, instruments)? {
+        if common.read(key, cursor, symbols)? {
             continue;
         }
         match key {
@@ -481,4 +502,30 @@ fn trade(
     let trade = Trade { price, qty, aggressor: aggressor(buyer_is_maker), aggregated: false, forced };
     let event = Event::new(exchange_time, receive_time, Seq(id), instrument, EventKind::Trade(trade));
     Some(Message::Event(MessageKind::Trade, event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eight_digits;
+
+    #[test]
+    fn eight_digits_match_the_plain_loop() {
+        for text in [b"00000000", b"12345678", b"99999999", b"17231612", b"00000001", b"10000000"] {
+            let expected = std::str::from_utf8(text).unwrap().parse::<u64>().unwrap();
+            assert_eq!(eight_digits(text), Some(expected));
+        }
+        // Any byte out of range, including those just around '0'..='9'.
+        for bad in [b"1234567/", b"1234567:", b"/2345678", b"1234 678", b"1234567\xff", b"123456\"8"] {
+            assert_eq!(eight_digits(&bad[..8]), None, "{bad:?}");
+        }
+        assert_eq!(eight_digits(b"1234567"), None);
+        // Exhaustively, every position with every non-digit byte.
+        for position in 0..8 {
+            for byte in (0..=255u8).filter(|b| !b.is_ascii_digit()) {
+                let mut text = *b"55555555";
+                text[position] = byte;
+                assert_eq!(eight_digits(&text), None);
+            }
+        }
+    }
 }

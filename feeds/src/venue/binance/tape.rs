@@ -10,10 +10,10 @@
 //! is the reference it is checked against, and the path for everything else.
 
 use super::decode::{DecodeError, Field, Levels};
-use super::wire::{DepthSnapshot, DepthUpdate, Message, MessageKind, PriceLevel, VENUE};
+use super::symbols::Symbols;
+use super::wire::{DepthSnapshot, DepthUpdate, Message, MessageKind, PriceLevel};
 use crate::event::{Bbo, Event, EventKind, Liquidation, MarkPrice, OpenInterest, Trade};
 use crate::fixed::Step;
-use crate::instrument::Instruments;
 use crate::units::{InstrumentId, Lots, Nanos, PriceE8, RateE8, Seq, Side, Ticks};
 use simd_json::{Buffers, Node, StaticNode, Tape};
 
@@ -147,7 +147,7 @@ impl TapeDecoder {
         &mut self,
         payload: &mut [u8],
         receive_time: Nanos,
-        instruments: &Instruments,
+        symbols: &Symbols,
         snapshot_instrument: Option<InstrumentId>,
         levels: &'l mut Levels,
     ) -> Result<Message<'l>, DecodeError> {
@@ -155,7 +155,7 @@ impl TapeDecoder {
         let mut tape = Tape(std::mem::take(&mut self.tape.0)).reset();
         let result = simd_json::fill_tape(payload, &mut self.buffers, &mut tape)
             .map_err(DecodeError::json)
-            .and_then(|()| decode_tape(&tape.0, receive_time, instruments, snapshot_instrument, levels));
+            .and_then(|()| decode_tape(&tape.0, receive_time, symbols, snapshot_instrument, levels));
         self.tape = tape.reset();
         result
     }
@@ -164,7 +164,7 @@ impl TapeDecoder {
 fn decode_tape<'l>(
     nodes: &[Node<'_>],
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
     snapshot_instrument: Option<InstrumentId>,
     levels: &'l mut Levels,
 ) -> Result<Message<'l>, DecodeError> {
@@ -177,10 +177,10 @@ fn decode_tape<'l>(
     };
     let Some(event_type) = data.get("e") else {
         if data.get("lastUpdateId").is_some() {
-            return decode_snapshot(data, receive_time, instruments, snapshot_instrument, levels);
+            return decode_snapshot(data, receive_time, symbols, snapshot_instrument, levels);
         }
         if data.get("openInterest").is_some() {
-            return decode_open_interest(data, receive_time, instruments);
+            return decode_open_interest(data, receive_time, symbols);
         }
         return Err(DecodeError::unknown_message());
     };
@@ -192,9 +192,9 @@ fn decode_tape<'l>(
         return Ok(Message::Ignored(kind));
     }
     if kind == MessageKind::ForceOrder {
-        return decode_force_order(data, receive_time, instruments);
+        return decode_force_order(data, receive_time, symbols);
     }
-    let (instrument, tick, lot) = resolve(instruments, data.str(Field::Symbol)?.as_bytes())?;
+    let (instrument, tick, lot) = symbols.resolve(data.str(Field::Symbol)?.as_bytes())?;
     let event_time = data.millis(Field::EventTime)?;
     // `T` is the transaction time, except in a mark price update, where it is the next funding
     // time (and zero for delivery contracts).
@@ -294,17 +294,6 @@ pub(super) fn order_type_is_forced(order_type: &[u8]) -> bool {
     matches!(order_type, b"LIQUIDATION" | b"INSURANCE_FUND" | b"ADL")
 }
 
-/// Looks up the instrument of a symbol and returns its steps.
-#[inline]
-pub(super) fn resolve(
-    instruments: &Instruments,
-    symbol: &[u8],
-) -> Result<(InstrumentId, Step, Step), DecodeError> {
-    let id = instruments.lookup(VENUE, symbol).ok_or(DecodeError::unknown_instrument())?;
-    let instrument = instruments.get(id).ok_or(DecodeError::unknown_instrument())?;
-    Ok((id, instrument.tick, instrument.lot))
-}
-
 fn read_levels(
     data: &Object<'_, '_>,
     field: Field,
@@ -338,12 +327,12 @@ fn read_levels(
 fn decode_snapshot<'l>(
     data: Object<'_, '_>,
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
     snapshot_instrument: Option<InstrumentId>,
     levels: &'l mut Levels,
 ) -> Result<Message<'l>, DecodeError> {
     let instrument = snapshot_instrument.ok_or(DecodeError::no_snapshot_instrument())?;
-    let spec = instruments.get(instrument).ok_or(DecodeError::unknown_instrument())?;
+    let (tick, lot) = symbols.steps(instrument)?;
     let last_update_id = data.u64(Field::SnapshotUpdateId)?;
     let exchange_time = if data.get("T").is_some() {
         data.millis(Field::TransactionTime)?
@@ -353,8 +342,8 @@ fn decode_snapshot<'l>(
         Nanos::ZERO
     };
     levels.clear();
-    read_levels(&data, Field::SnapshotBids, spec.tick, spec.lot, &mut levels.bids)?;
-    read_levels(&data, Field::SnapshotAsks, spec.tick, spec.lot, &mut levels.asks)?;
+    read_levels(&data, Field::SnapshotBids, tick, lot, &mut levels.bids)?;
+    read_levels(&data, Field::SnapshotAsks, tick, lot, &mut levels.asks)?;
     Ok(Message::Snapshot(DepthSnapshot {
         instrument,
         exchange_time,
@@ -368,9 +357,9 @@ fn decode_snapshot<'l>(
 fn decode_open_interest(
     data: Object<'_, '_>,
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
 ) -> Result<Message<'static>, DecodeError> {
-    let (instrument, _, lot) = resolve(instruments, data.str(Field::OpenInterestSymbol)?.as_bytes())?;
+    let (instrument, _, lot) = symbols.resolve(data.str(Field::OpenInterestSymbol)?.as_bytes())?;
     let qty = data.qty(Field::OpenInterest, lot)?;
     let time = data.millis(Field::OpenInterestTime)?;
     let event =
@@ -381,10 +370,10 @@ fn decode_open_interest(
 fn decode_force_order(
     data: Object<'_, '_>,
     receive_time: Nanos,
-    instruments: &Instruments,
+    symbols: &Symbols,
 ) -> Result<Message<'static>, DecodeError> {
     let order = Object::at(data.required(Field::Order)?, Field::Order)?;
-    let (instrument, _, lot) = resolve(instruments, order.str(Field::Symbol)?.as_bytes())?;
+    let (instrument, _, lot) = symbols.resolve(order.str(Field::Symbol)?.as_bytes())?;
     let side = match order.str(Field::OrderSide)? {
         "BUY" => Side::Bid,
         "SELL" => Side::Ask,
