@@ -17,6 +17,9 @@
 //! - [`OpenInterest`]: open interest in lots.
 //! - [`FeedStatus`]: the feed's own health: a gap, a resync, stale data, a reconnect.
 //!
+//! The tag is a byte with eight kinds used: options signals (implied volatility, open interest by
+//! strike) and other venues' facts fit as new kinds without changing the layout.
+//!
 //! Why packed rather than a plain `enum` field: the widest bodies (a best bid/offer, a mark price)
 //! are four 64-bit values; as a Rust enum next to a 28-byte header the record would be 72 bytes
 //! and straddle two cache lines in the ring. Packed, it is exactly one.

@@ -394,18 +394,28 @@ mod tests {
         event(0, EventKind::FeedStatus(FeedStatus { condition, expected: Seq(5), received: Seq(9) }))
     }
 
-    /// Loads a snapshot with id `seq`: bids and asks as `(price, qty)`, best first or not.
-    fn load_snapshot(book: &mut OrderBook, seq: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) {
-        assert_eq!(book.apply(&clear(seq, ClearReason::Snapshot, false)), Ok(Applied::Partial));
+    /// The level events of a snapshot with id `seq`: bids, then asks, as `(price, qty)`, best
+    /// first or not; the final one is `last`.
+    fn snapshot_levels(seq: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) -> Vec<Event> {
         let levels: Vec<_> = bids
             .iter()
             .map(|&(price, qty)| (Side::Bid, price, qty))
             .chain(asks.iter().map(|&(price, qty)| (Side::Ask, price, qty)))
             .collect();
-        for (index, &(side, price, qty)) in levels.iter().enumerate() {
-            let last = index + 1 == levels.len();
-            let expected = if last { Applied::UpdateComplete } else { Applied::Partial };
-            assert_eq!(book.apply(&level(seq, side, price, qty, last, true)), Ok(expected));
+        let count = levels.len();
+        levels
+            .into_iter()
+            .enumerate()
+            .map(|(index, (side, price, qty))| level(seq, side, price, qty, index + 1 == count, true))
+            .collect()
+    }
+
+    /// Loads a snapshot with id `seq`: bids and asks as `(price, qty)`, best first or not.
+    fn load_snapshot(book: &mut OrderBook, seq: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) {
+        assert_eq!(book.apply(&clear(seq, ClearReason::Snapshot, false)), Ok(Applied::Partial));
+        for level in snapshot_levels(seq, bids, asks) {
+            let expected = if level.is_last_of_update() { Applied::UpdateComplete } else { Applied::Partial };
+            assert_eq!(book.apply(&level), Ok(expected));
         }
     }
 
@@ -795,14 +805,8 @@ mod tests {
                     prop_assert!(
                         apply_and_check(&mut book, &clear(seq, ClearReason::Snapshot, empty))?.is_ok()
                     );
-                    let levels: Vec<_> = bids
-                        .iter()
-                        .map(|&(price, qty)| (Side::Bid, price, qty))
-                        .chain(asks.iter().map(|&(price, qty)| (Side::Ask, price, qty)))
-                        .collect();
-                    for (index, &(side, price, qty)) in levels.iter().enumerate() {
-                        let last = index + 1 == levels.len();
-                        let result = apply_and_check(&mut book, &level(seq, side, price, qty, last, true))?;
+                    for level in snapshot_levels(seq, &bids, &asks) {
+                        let result = apply_and_check(&mut book, &level)?;
                         prop_assert!(result.is_ok(), "{result:?}");
                     }
                     // A well-formed, uncrossed snapshot always restores trust.

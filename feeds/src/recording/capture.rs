@@ -475,17 +475,7 @@ impl CaptureWriter {
             .create_new(true)
             .open(&path)
             .map_err(|error| RecordingError::io(&path, Position::File, "cannot create", error))?;
-        let mut writer = CaptureWriter {
-            file: BufWriter::with_capacity(BUFFER_BYTES, file),
-            path,
-            streams: Vec::new(),
-            offset: 0,
-            records: 0,
-            truncated: 0,
-            failed: false,
-        };
-        writer.write_file_header()?;
-        Ok(writer)
+        CaptureWriter::start(file, path, 0)
     }
 
     /// Opens an existing capture to append to it. Checks the header (version included), reads
@@ -507,17 +497,7 @@ impl CaptureWriter {
         if check_file_header(&header[..read], &path)?.is_none() {
             file.set_len(0).map_err(|error| io_error("cannot truncate", Position::File, error))?;
             file.seek(SeekFrom::Start(0)).map_err(|error| io_error("seek failed", Position::File, error))?;
-            let mut writer = CaptureWriter {
-                file: BufWriter::with_capacity(BUFFER_BYTES, file),
-                path,
-                streams: Vec::new(),
-                offset: 0,
-                records: 0,
-                truncated: read as u64,
-                failed: false,
-            };
-            writer.write_file_header()?;
-            return Ok(writer);
+            return CaptureWriter::start(file, path, read as u64);
         }
 
         let mut streams: Vec<Box<str>> = Vec::new();
@@ -573,10 +553,23 @@ impl CaptureWriter {
         })
     }
 
-    fn write_file_header(&mut self) -> Result<(), RecordingError> {
+    /// A writer of a new capture in `file`, empty and positioned at its start: writes the file
+    /// header and flushes it. `truncated` is what [`truncated_bytes`](Self::truncated_bytes)
+    /// will report.
+    fn start(file: File, path: Arc<Path>, truncated: u64) -> Result<CaptureWriter, RecordingError> {
+        let mut writer = CaptureWriter {
+            file: BufWriter::with_capacity(BUFFER_BYTES, file),
+            path,
+            streams: Vec::new(),
+            offset: 0,
+            records: 0,
+            truncated,
+            failed: false,
+        };
         let header = file_header();
-        self.write_bytes(&[&header], false)?;
-        self.flush()
+        writer.write_bytes(&[&header], false)?;
+        writer.flush()?;
+        Ok(writer)
     }
 
     /// Declares a stream and returns its id; declaring a name again returns the id it already

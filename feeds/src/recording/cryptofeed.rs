@@ -22,7 +22,7 @@
 
 use std::path::Path;
 
-use super::lines::{TextLine, TextSource, parse_decimal_i64};
+use super::lines::{TextSource, parse_decimal_i64};
 use super::{Frame, FrameReader, RecordingError, RecordingErrorKind, excerpt};
 use crate::units::Nanos;
 
@@ -145,14 +145,10 @@ impl CryptofeedReader {
 impl FrameReader for CryptofeedReader {
     fn next_frame(&mut self) -> Option<Result<Frame<'_>, RecordingError>> {
         let (receive_time, channel_end, payload_start, end) = loop {
-            let len = match self.source.next_line()? {
-                Ok(TextLine::Line(len)) => len,
-                Ok(TextLine::TooLong) => return Some(Err(self.source.too_long())),
+            let len = match self.source.next_non_blank_line()? {
+                Ok(len) => len,
                 Err(error) => return Some(Err(error)),
             };
-            if len == 0 {
-                continue;
-            }
             match self.classify(&self.source.buffer[..len]) {
                 Ok(Entry::Frame { receive_time, channel_end, payload_start }) => {
                     break (receive_time, channel_end, payload_start, len);

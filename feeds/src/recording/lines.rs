@@ -122,6 +122,20 @@ impl TextSource {
         Some(Ok(TextLine::Line(len)))
     }
 
+    /// The length of the next non-blank line (its bytes are `buffer[..len]`), `None` at end of
+    /// data. Blank lines are skipped; a line longer than [`MAX_LINE_BYTES`] is skipped and
+    /// reported as the [`too_long`](Self::too_long) error, and reading goes on after it.
+    pub(crate) fn next_non_blank_line(&mut self) -> Option<Result<usize, RecordingError>> {
+        loop {
+            match self.next_line()? {
+                Ok(TextLine::Line(0)) => continue,
+                Ok(TextLine::Line(len)) => return Some(Ok(len)),
+                Ok(TextLine::TooLong) => return Some(Err(self.too_long())),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+
     fn skip_rest_of_line(&mut self) -> io::Result<()> {
         self.buffer.clear();
         loop {
@@ -211,34 +225,28 @@ impl LinesReader {
 
 impl FrameReader for LinesReader {
     fn next_frame(&mut self) -> Option<Result<Frame<'_>, RecordingError>> {
-        let (receive_time, start, end) = loop {
-            let len = match self.source.next_line()? {
-                Ok(TextLine::Line(len)) => len,
-                Ok(TextLine::TooLong) => return Some(Err(self.source.too_long())),
-                Err(error) => return Some(Err(error)),
-            };
-            if len == 0 {
-                continue;
-            }
-            let line = &self.source.buffer[..len];
-            let Some(space) = line.iter().position(|&byte| byte == b' ') else {
-                return Some(Err(self.source.error(
-                    RecordingErrorKind::Syntax,
-                    format!("no space between receive time and frame in {:?}", excerpt(line)),
-                )));
-            };
-            let Some(nanos) = parse_decimal_i64(&line[..space]) else {
-                return Some(Err(self.source.error(
-                    RecordingErrorKind::Timestamp,
-                    format!(
-                        "receive time {:?} is not a whole number of nanoseconds",
-                        excerpt(&line[..space])
-                    ),
-                )));
-            };
-            break (Nanos(nanos), space + 1, len);
+        let len = match self.source.next_non_blank_line()? {
+            Ok(len) => len,
+            Err(error) => return Some(Err(error)),
         };
-        Some(Ok(Frame { receive_time, channel: "", payload: &mut self.source.buffer[start..end] }))
+        let line = &self.source.buffer[..len];
+        let Some(space) = line.iter().position(|&byte| byte == b' ') else {
+            return Some(Err(self.source.error(
+                RecordingErrorKind::Syntax,
+                format!("no space between receive time and frame in {:?}", excerpt(line)),
+            )));
+        };
+        let Some(nanos) = parse_decimal_i64(&line[..space]) else {
+            return Some(Err(self.source.error(
+                RecordingErrorKind::Timestamp,
+                format!("receive time {:?} is not a whole number of nanoseconds", excerpt(&line[..space])),
+            )));
+        };
+        Some(Ok(Frame {
+            receive_time: Nanos(nanos),
+            channel: "",
+            payload: &mut self.source.buffer[space + 1..len],
+        }))
     }
 }
 

@@ -43,6 +43,7 @@ use crate::units::Nanos;
 pub mod capture;
 pub mod cryptofeed;
 pub mod lines;
+mod rows;
 pub mod tardis;
 pub mod vision;
 

@@ -58,8 +58,9 @@
 
 use std::path::Path;
 
-use super::lines::{TextLine, TextSource, parse_decimal_i64};
-use super::{RecordingError, RecordingErrorKind, excerpt};
+use super::lines::parse_decimal_i64;
+use super::rows::{Converted, CsvRows, PendingLevel, RowReader};
+use super::{RecordingError, RecordingErrorKind};
 use crate::event::{
     Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, EventSink, Liquidation, MarkPrice,
     OpenInterest, Trade,
@@ -135,245 +136,6 @@ fn parse_level_column(name: &str) -> Option<(Side, usize, bool)> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// CSV rows, shared with the Binance Vision reader.
-
-/// Comma-separated rows of a text file with a header line, split without allocation.
-pub(super) struct CsvRows {
-    source: TextSource,
-    header: Vec<String>,
-    /// Field ranges of the current row within `source.buffer`.
-    fields: Vec<(usize, usize)>,
-    len: usize,
-}
-
-impl CsvRows {
-    /// Opens the file and reads its header (the first non-blank line).
-    pub(super) fn open(path: &Path) -> Result<CsvRows, RecordingError> {
-        let mut source = TextSource::open(path)?;
-        let header = loop {
-            match source.next_line() {
-                None => {
-                    return Err(source.error(RecordingErrorKind::Format, "no header line: the file is empty"));
-                }
-                Some(Err(error)) => return Err(error),
-                Some(Ok(TextLine::TooLong)) => {
-                    return Err(source.error(RecordingErrorKind::Format, "header line too long"));
-                }
-                Some(Ok(TextLine::Line(0))) => continue,
-                Some(Ok(TextLine::Line(len))) => {
-                    let text = String::from_utf8_lossy(&source.buffer[..len]).into_owned();
-                    break text.split(',').map(|name| name.trim().to_owned()).collect::<Vec<_>>();
-                }
-            }
-        };
-        let columns = header.len();
-        Ok(CsvRows { source, header, fields: Vec::with_capacity(columns), len: 0 })
-    }
-
-    /// The header's column names.
-    pub(super) fn header(&self) -> &[String] {
-        &self.header
-    }
-
-    /// The index of a column, or a [`RecordingErrorKind::Format`] error naming it.
-    pub(super) fn column(&self, name: &str) -> Result<usize, RecordingError> {
-        self.header.iter().position(|column| column == name).ok_or_else(|| {
-            self.error(
-                RecordingErrorKind::Format,
-                format!("missing column {name:?} in header {:?}", self.header.join(",")),
-            )
-        })
-    }
-
-    /// Reads and splits the next non-blank row; `None` at end of data. Fields are then read
-    /// with [`field`](Self::field).
-    pub(super) fn next_row(&mut self) -> Option<Result<(), RecordingError>> {
-        loop {
-            let len = match self.source.next_line()? {
-                Ok(TextLine::Line(0)) => continue,
-                Ok(TextLine::Line(len)) => len,
-                Ok(TextLine::TooLong) => return Some(Err(self.source.too_long())),
-                Err(error) => return Some(Err(error)),
-            };
-            let line = &self.source.buffer[..len];
-            if line.contains(&b'"') {
-                return Some(Err(
-                    self.error(RecordingErrorKind::Syntax, "quoted CSV fields are not supported")
-                ));
-            }
-            self.fields.clear();
-            let mut start = 0;
-            for (index, &byte) in line.iter().enumerate() {
-                if byte == b',' {
-                    self.fields.push((start, index));
-                    start = index + 1;
-                }
-            }
-            self.fields.push((start, len));
-            self.len = len;
-            if self.fields.len() != self.header.len() {
-                let message = format!(
-                    "expected {} columns as in the header, found {}",
-                    self.header.len(),
-                    self.fields.len()
-                );
-                return Some(Err(self.error(RecordingErrorKind::Syntax, message)));
-            }
-            return Some(Ok(()));
-        }
-    }
-
-    /// Field `column` of the current row (empty if out of range).
-    pub(super) fn field(&self, column: usize) -> &[u8] {
-        match self.fields.get(column) {
-            Some(&(start, end)) => self.source.buffer.get(start..end).unwrap_or_default(),
-            None => &[],
-        }
-    }
-
-    /// An error about the current row.
-    pub(super) fn error(
-        &self,
-        kind: RecordingErrorKind,
-        message: impl Into<std::borrow::Cow<'static, str>>,
-    ) -> RecordingError {
-        self.source.error(kind, message)
-    }
-
-    /// An error about field `column` of the current row.
-    pub(super) fn field_error(&self, column: usize, problem: &str) -> RecordingError {
-        let name = self.header.get(column).map_or("?", String::as_str);
-        self.error(
-            RecordingErrorKind::Field,
-            format!("column {name} = {:?}: {problem}", excerpt(self.field(column))),
-        )
-    }
-
-    /// Field `column` on a step grid.
-    pub(super) fn stepped(&self, column: usize, step: Step) -> Result<i64, RecordingError> {
-        step.parse(self.field(column)).map_err(|error| {
-            let name = self.header.get(column).map_or("?", String::as_str);
-            self.error(
-                RecordingErrorKind::Field,
-                format!("column {name} = {:?} on step {step}", excerpt(self.field(column))),
-            )
-            .with_fixed(error)
-        })
-    }
-
-    /// Field `column` on a step grid, `None` if the cell is empty.
-    pub(super) fn optional_stepped(&self, column: usize, step: Step) -> Result<Option<i64>, RecordingError> {
-        if self.field(column).is_empty() { Ok(None) } else { self.stepped(column, step).map(Some) }
-    }
-
-    /// Field `column` as a time in `unit_nanos` units since the epoch.
-    pub(super) fn time(&self, column: usize, unit_nanos: i64) -> Result<Nanos, RecordingError> {
-        parse_decimal_i64(self.field(column))
-            .and_then(|value| value.checked_mul(unit_nanos))
-            .map(Nanos)
-            .ok_or_else(|| self.field_error(column, "not a timestamp"))
-    }
-
-    /// Field `column` as an unsigned integer.
-    pub(super) fn integer(&self, column: usize) -> Result<u64, RecordingError> {
-        parse_decimal_i64(self.field(column))
-            .map(|value| value as u64)
-            .ok_or_else(|| self.field_error(column, "not an unsigned integer"))
-    }
-
-    /// Checks the symbol column against the instrument's symbol (ASCII case ignored).
-    pub(super) fn check_symbol(&self, column: usize, symbol: &str) -> Result<(), RecordingError> {
-        if self.field(column).eq_ignore_ascii_case(symbol.as_bytes()) {
-            Ok(())
-        } else {
-            Err(self.field_error(column, &format!("not the instrument's symbol {symbol}")))
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Book rows regrouped into updates, shared with the Binance Vision reader.
-
-/// A parsed book row waiting for the next row to say whether it ends its update.
-#[derive(Clone, Copy)]
-pub(super) struct PendingLevel {
-    /// Rows with equal keys belong to one update.
-    pub(super) key: (u64, bool),
-    pub(super) exchange_time: Nanos,
-    pub(super) receive_time: Nanos,
-    pub(super) seq: Seq,
-    pub(super) side: Side,
-    pub(super) price: Ticks,
-    pub(super) qty: Lots,
-    pub(super) snapshot: bool,
-    /// First row of a snapshot update: a [`BookClear`] goes before it.
-    pub(super) opens_snapshot: bool,
-}
-
-impl PendingLevel {
-    /// Pushes the row's events; returns how many.
-    pub(super) fn emit(self, last: bool, instrument: InstrumentId, sink: &mut impl EventSink) -> usize {
-        let mut pushed = 0;
-        if self.opens_snapshot {
-            let clear = EventKind::BookClear(BookClear { reason: ClearReason::Snapshot, last: false });
-            sink.push(Event::new(self.exchange_time, self.receive_time, self.seq, instrument, clear));
-            pushed += 1;
-        }
-        let level = EventKind::BookLevel(BookLevel {
-            side: self.side,
-            price: self.price,
-            qty: self.qty,
-            last,
-            snapshot: self.snapshot,
-        });
-        sink.push(Event::new(self.exchange_time, self.receive_time, self.seq, instrument, level));
-        pushed + 1
-    }
-}
-
-/// One-row lookahead over book rows: holds the last row until the next one shows whether it
-/// ends its update.
-#[derive(Default)]
-pub(super) struct Regrouper {
-    pending: Option<PendingLevel>,
-    previous_key: Option<(u64, bool)>,
-}
-
-impl Regrouper {
-    /// Takes a parsed row (its `opens_snapshot` is computed here); returns the previous row,
-    /// now complete, with its `last` flag.
-    pub(super) fn push(&mut self, mut row: PendingLevel) -> Option<(PendingLevel, bool)> {
-        row.opens_snapshot = row.snapshot && self.previous_key != Some(row.key);
-        self.previous_key = Some(row.key);
-        self.pending.replace(row).map(|previous| {
-            let last = previous.key != row.key;
-            (previous, last)
-        })
-    }
-
-    /// At end of data: the held row, which ends its update.
-    pub(super) fn finish(&mut self) -> Option<PendingLevel> {
-        self.pending.take()
-    }
-
-    /// Forgets the held row (after a fatal error).
-    pub(super) fn abandon(&mut self) {
-        self.pending = None;
-    }
-}
-
-/// Where a row-reader is in its file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum RowState {
-    Reading,
-    /// End of data reached; a held row may remain to emit.
-    Draining,
-    Done,
-}
-
-// ---------------------------------------------------------------------------------------------
-
 /// Column indices for one data type.
 enum Layout {
     Trades {
@@ -415,18 +177,19 @@ enum Layout {
 
 /// Reads a Tardis CSV export as [`Event`]s of one instrument (see the [module docs](self)).
 pub struct TardisReader {
-    rows: CsvRows,
+    rows: RowReader,
     kind: TardisKind,
+    conversion: Conversion,
+}
+
+/// How a row of the file's data type becomes events.
+struct Conversion {
     layout: Layout,
-    symbol_column: usize,
     timestamp_column: usize,
     local_timestamp_column: usize,
-    symbol: Box<str>,
     tick: Step,
     lot: Step,
     instrument: InstrumentId,
-    regrouper: Regrouper,
-    state: RowState,
     /// Parsed snapshot levels of the current row, reused.
     levels: Vec<(Side, Ticks, Lots)>,
 }
@@ -525,21 +288,17 @@ impl TardisReader {
             TardisKind::BookSnapshot { depth } => depth,
             _ => 0,
         };
-        Ok(TardisReader {
-            symbol_column: rows.column("symbol")?,
-            timestamp_column: rows.column("timestamp")?,
-            local_timestamp_column: rows.column("local_timestamp")?,
-            rows,
-            kind,
+        let rows = RowReader::new(rows, instrument, id)?;
+        let conversion = Conversion {
             layout,
-            symbol: instrument.symbol.as_str().into(),
+            timestamp_column: rows.rows().column("timestamp")?,
+            local_timestamp_column: rows.rows().column("local_timestamp")?,
             tick: instrument.tick,
             lot: instrument.lot,
             instrument: id,
-            regrouper: Regrouper::default(),
-            state: RowState::Reading,
             levels: Vec::with_capacity(depth * 2),
-        })
+        };
+        Ok(TardisReader { rows, kind, conversion })
     }
 
     /// The data type being read.
@@ -553,41 +312,15 @@ impl TardisReader {
     /// empty cells). `None` at end of data. A bad row is a non-fatal `Some(Err(..))` naming
     /// its line, and no event of it is pushed; reading goes on with the next row.
     pub fn next_events(&mut self, sink: &mut impl EventSink) -> Option<Result<usize, RecordingError>> {
-        loop {
-            match self.state {
-                RowState::Done => return None,
-                RowState::Draining => {
-                    self.state = RowState::Done;
-                    return self.regrouper.finish().map(|row| Ok(row.emit(true, self.instrument, sink)));
-                }
-                RowState::Reading => {}
-            }
-            match self.rows.next_row() {
-                None => {
-                    self.state = RowState::Draining;
-                    continue;
-                }
-                Some(Err(error)) => {
-                    if error.is_fatal() {
-                        self.state = RowState::Done;
-                        self.regrouper.abandon();
-                    }
-                    return Some(Err(error));
-                }
-                Some(Ok(())) => {}
-            }
-            match self.convert(sink) {
-                Ok(Some(pushed)) => return Some(Ok(pushed)),
-                Ok(None) => continue,
-                Err(error) => return Some(Err(error)),
-            }
-        }
+        let conversion = &mut self.conversion;
+        self.rows.next_events(sink, |rows, sink| conversion.convert(rows, sink))
     }
+}
 
-    /// Converts the current row; `Ok(None)` when an incremental row was only taken in.
-    fn convert(&mut self, sink: &mut impl EventSink) -> Result<Option<usize>, RecordingError> {
-        let rows = &self.rows;
-        rows.check_symbol(self.symbol_column, &self.symbol)?;
+impl Conversion {
+    /// Converts the current row of `rows` (its symbol already checked). A bad row pushes
+    /// nothing.
+    fn convert(&mut self, rows: &CsvRows, sink: &mut impl EventSink) -> Result<Converted, RecordingError> {
         let exchange_time = rows.time(self.timestamp_column, Nanos::PER_MICRO)?;
         let receive_time = rows.time(self.local_timestamp_column, Nanos::PER_MICRO)?;
         let instrument = self.instrument;
@@ -608,7 +341,7 @@ impl TardisReader {
                     forced: false,
                 };
                 sink.push(event(numeric_id(rows.field(id)), EventKind::Trade(trade)));
-                Ok(Some(1))
+                Ok(Converted::Pushed(1))
             }
             &Layout::Liquidations { id, side, price, amount } => {
                 let side = match rows.field(side) {
@@ -624,7 +357,7 @@ impl TardisReader {
                     qty: Lots(rows.stepped(amount, self.lot)?),
                 };
                 sink.push(event(numeric_id(rows.field(id)), EventKind::Liquidation(liquidation)));
-                Ok(Some(1))
+                Ok(Converted::Pushed(1))
             }
             &Layout::Quotes { ask_amount, ask_price, bid_price, bid_amount } => {
                 let bbo = Bbo {
@@ -634,7 +367,7 @@ impl TardisReader {
                     ask_qty: Lots(rows.optional_stepped(ask_amount, self.lot)?.unwrap_or(0)),
                 };
                 sink.push(event(Seq(0), EventKind::Bbo(bbo)));
-                Ok(Some(1))
+                Ok(Converted::Pushed(1))
             }
             &Layout::Incremental { is_snapshot, side, price, amount } => {
                 let snapshot = match rows.field(is_snapshot) {
@@ -658,7 +391,7 @@ impl TardisReader {
                     snapshot,
                     opens_snapshot: false,
                 };
-                Ok(self.regrouper.push(row).map(|(previous, last)| previous.emit(last, instrument, sink)))
+                Ok(Converted::Level(row))
             }
             Layout::Snapshot { levels } => {
                 self.levels.clear();
@@ -688,7 +421,7 @@ impl TardisReader {
                     let level = BookLevel { side, price, qty, last: index + 1 == count, snapshot: true };
                     sink.push(event(Seq(0), EventKind::BookLevel(level)));
                 }
-                Ok(Some(count + 1))
+                Ok(Converted::Pushed(count + 1))
             }
             &Layout::Ticker { funding_timestamp, funding_rate, open_interest, index_price, mark_price } => {
                 let mut pushed = 0;
@@ -718,7 +451,7 @@ impl TardisReader {
                     sink.push(event(Seq(0), EventKind::OpenInterest(OpenInterest { qty: Lots(qty) })));
                     pushed += 1;
                 }
-                Ok(Some(pushed))
+                Ok(Converted::Pushed(pushed))
             }
         }
     }

@@ -21,7 +21,7 @@
 use std::path::Path;
 
 use super::RecordingError;
-use super::tardis::{CsvRows, PendingLevel, Regrouper, RowState};
+use super::rows::{Converted, CsvRows, PendingLevel, RowReader};
 use crate::event::EventSink;
 use crate::fixed::Step;
 use crate::instrument::Instrument;
@@ -29,20 +29,20 @@ use crate::units::{InstrumentId, Lots, Nanos, Seq, Side, Ticks};
 
 /// Reads a Binance Vision depth CSV as book events (see the [module docs](self)).
 pub struct VisionDepthReader {
-    rows: CsvRows,
-    symbol_column: usize,
-    timestamp_column: usize,
-    last_update_id_column: usize,
-    side_column: usize,
-    update_type_column: usize,
-    price_column: usize,
-    qty_column: usize,
-    symbol: Box<str>,
+    rows: RowReader,
+    columns: Columns,
+}
+
+/// Where a row's fields are, and the instrument's grids to read them on.
+struct Columns {
+    timestamp: usize,
+    last_update_id: usize,
+    side: usize,
+    update_type: usize,
+    price: usize,
+    qty: usize,
     tick: Step,
     lot: Step,
-    instrument: InstrumentId,
-    regrouper: Regrouper,
-    state: RowState,
 }
 
 impl VisionDepthReader {
@@ -53,23 +53,19 @@ impl VisionDepthReader {
         instrument: &Instrument,
         id: InstrumentId,
     ) -> Result<VisionDepthReader, RecordingError> {
-        let rows = CsvRows::open(path.as_ref())?;
-        Ok(VisionDepthReader {
-            symbol_column: rows.column("symbol")?,
-            timestamp_column: rows.column("timestamp")?,
-            last_update_id_column: rows.column("last_update_id")?,
-            side_column: rows.column("side")?,
-            update_type_column: rows.column("update_type")?,
-            price_column: rows.column("price")?,
-            qty_column: rows.column("qty")?,
-            rows,
-            symbol: instrument.symbol.as_str().into(),
+        let rows = RowReader::new(CsvRows::open(path.as_ref())?, instrument, id)?;
+        let header = rows.rows();
+        let columns = Columns {
+            timestamp: header.column("timestamp")?,
+            last_update_id: header.column("last_update_id")?,
+            side: header.column("side")?,
+            update_type: header.column("update_type")?,
+            price: header.column("price")?,
+            qty: header.column("qty")?,
             tick: instrument.tick,
             lot: instrument.lot,
-            instrument: id,
-            regrouper: Regrouper::default(),
-            state: RowState::Reading,
-        })
+        };
+        Ok(VisionDepthReader { rows, columns })
     }
 
     /// Pushes the events of the next row to `sink` and returns how many: a row is held until
@@ -77,53 +73,25 @@ impl VisionDepthReader {
     /// `None` at end of data. A bad row is a non-fatal `Some(Err(..))` naming its line; no
     /// event of it is pushed and reading goes on.
     pub fn next_events(&mut self, sink: &mut impl EventSink) -> Option<Result<usize, RecordingError>> {
-        loop {
-            match self.state {
-                RowState::Done => return None,
-                RowState::Draining => {
-                    self.state = RowState::Done;
-                    return self.regrouper.finish().map(|row| Ok(row.emit(true, self.instrument, sink)));
-                }
-                RowState::Reading => {}
-            }
-            match self.rows.next_row() {
-                None => {
-                    self.state = RowState::Draining;
-                    continue;
-                }
-                Some(Err(error)) => {
-                    if error.is_fatal() {
-                        self.state = RowState::Done;
-                        self.regrouper.abandon();
-                    }
-                    return Some(Err(error));
-                }
-                Some(Ok(())) => {}
-            }
-            let row = match self.parse_row() {
-                Ok(row) => row,
-                Err(error) => return Some(Err(error)),
-            };
-            if let Some((previous, last)) = self.regrouper.push(row) {
-                return Some(Ok(previous.emit(last, self.instrument, sink)));
-            }
-        }
+        let columns = &self.columns;
+        self.rows.next_events(sink, |rows, _| columns.parse_row(rows).map(Converted::Level))
     }
+}
 
-    fn parse_row(&self) -> Result<PendingLevel, RecordingError> {
-        let rows = &self.rows;
-        rows.check_symbol(self.symbol_column, &self.symbol)?;
-        let exchange_time = rows.time(self.timestamp_column, Nanos::PER_MILLI)?;
-        let last_update_id = rows.integer(self.last_update_id_column)?;
-        let snapshot = match rows.field(self.update_type_column) {
+impl Columns {
+    /// Parses the current row of `rows` (its symbol already checked).
+    fn parse_row(&self, rows: &CsvRows) -> Result<PendingLevel, RecordingError> {
+        let exchange_time = rows.time(self.timestamp, Nanos::PER_MILLI)?;
+        let last_update_id = rows.integer(self.last_update_id)?;
+        let snapshot = match rows.field(self.update_type) {
             b"snap" => true,
             b"set" => false,
-            _ => return Err(rows.field_error(self.update_type_column, "update type is not snap or set")),
+            _ => return Err(rows.field_error(self.update_type, "update type is not snap or set")),
         };
-        let side = match rows.field(self.side_column) {
+        let side = match rows.field(self.side) {
             b"b" => Side::Bid,
             b"a" => Side::Ask,
-            _ => return Err(rows.field_error(self.side_column, "side is not b or a")),
+            _ => return Err(rows.field_error(self.side, "side is not b or a")),
         };
         Ok(PendingLevel {
             key: (last_update_id, snapshot),
@@ -131,8 +99,8 @@ impl VisionDepthReader {
             receive_time: exchange_time,
             seq: Seq(last_update_id),
             side,
-            price: Ticks(rows.stepped(self.price_column, self.tick)?),
-            qty: Lots(rows.stepped(self.qty_column, self.lot)?),
+            price: Ticks(rows.stepped(self.price, self.tick)?),
+            qty: Lots(rows.stepped(self.qty, self.lot)?),
             snapshot,
             opens_snapshot: false,
         })

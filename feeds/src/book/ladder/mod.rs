@@ -491,15 +491,8 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
-    fn bids(levels: &[(i64, i64)]) -> Ladder<Bids> {
-        let mut ladder = Ladder::with_capacity(16);
-        for &(price, qty) in levels {
-            ladder.set(Ticks(price), Lots(qty));
-        }
-        ladder
-    }
-
-    fn asks(levels: &[(i64, i64)]) -> Ladder<Asks> {
+    /// A ladder holding `levels`, given as `(price, qty)` in any order.
+    fn filled<S: BookSide>(levels: &[(i64, i64)]) -> Ladder<S> {
         let mut ladder = Ladder::with_capacity(16);
         for &(price, qty) in levels {
             ladder.set(Ticks(price), Lots(qty));
@@ -514,7 +507,7 @@ mod tests {
     #[test]
     fn bids_insert_update_remove_at_top_middle_and_bottom() {
         // Five bids, given out of order; best (highest) first when listed.
-        let mut ladder = bids(&[(100, 1), (104, 5), (102, 3), (101, 2), (103, 4)]);
+        let mut ladder = filled::<Bids>(&[(100, 1), (104, 5), (102, 3), (101, 2), (103, 4)]);
         assert_eq!(listed(&ladder), [(104, 5), (103, 4), (102, 3), (101, 2), (100, 1)]);
 
         // Top: a new best bid above 104, then its size changes, then it goes.
@@ -546,7 +539,7 @@ mod tests {
     #[test]
     fn asks_are_best_lowest() {
         // Same prices on the ask side: the lowest is best.
-        let mut ladder = asks(&[(100, 1), (104, 5), (102, 3), (101, 2), (103, 4)]);
+        let mut ladder = filled::<Asks>(&[(100, 1), (104, 5), (102, 3), (101, 2), (103, 4)]);
         assert_eq!(listed(&ladder), [(100, 1), (101, 2), (102, 3), (103, 4), (104, 5)]);
 
         // Top: 99 undercuts 100; removing it brings 100 back.
@@ -565,7 +558,7 @@ mod tests {
 
     #[test]
     fn qty_at_missing_levels_is_zero() {
-        let ladder = bids(&[(10, 1), (20, 2), (30, 3), (40, 4), (50, 5), (60, 6)]);
+        let ladder = filled::<Bids>(&[(10, 1), (20, 2), (30, 3), (40, 4), (50, 5), (60, 6)]);
         assert_eq!(ladder.qty_at(Ticks(20)), Lots(2));
         assert_eq!(ladder.qty_at(Ticks(60)), Lots(6)); // the best
         for missing in [0, 5, 15, 55, 65, i64::MIN, i64::MAX] {
@@ -578,14 +571,14 @@ mod tests {
     fn depth_to_walks_from_the_best_and_includes_the_limit() {
         // Bids 103×1, 102×2, 101×3: down to 102 inclusive is 3 lots,
         // notional 103×1 + 102×2 = 307 tick·lots, over 2 levels.
-        let ladder = bids(&[(101, 3), (102, 2), (103, 1)]);
+        let ladder = filled::<Bids>(&[(101, 3), (102, 2), (103, 1)]);
         let depth = ladder.depth_to(Ticks(102));
         assert_eq!((depth.levels, depth.qty, depth.notional.get()), (2, Lots(3), 307));
         // A limit better than the best takes nothing.
         assert_eq!(ladder.depth_to(Ticks(104)).levels, 0);
 
         // Asks 201×4, 202×5: up to 201 is only the best, 804 tick·lots.
-        let ladder = asks(&[(202, 5), (201, 4)]);
+        let ladder = filled::<Asks>(&[(202, 5), (201, 4)]);
         let depth = ladder.depth_to(Ticks(201));
         assert_eq!((depth.levels, depth.qty, depth.notional.get()), (1, Lots(4), 804));
         assert_eq!(ladder.depth_to(Ticks(i64::MAX)).qty, Lots(9));
@@ -611,7 +604,7 @@ mod tests {
 
     #[test]
     fn clear_keeps_capacity() {
-        let mut ladder = bids(&[(1, 1), (2, 2)]);
+        let mut ladder = filled::<Bids>(&[(1, 1), (2, 2)]);
         let capacity = ladder.capacity();
         ladder.clear();
         assert!(ladder.is_empty());
