@@ -12,9 +12,10 @@ use std::io::Write as _;
 pub fn run(arguments: &InspectArgs) -> Result<u8, CliError> {
     let (instruments, source) =
         load_instruments(arguments.instruments.as_deref(), arguments.exchange_info.as_deref())?;
+    // Opening first: its errors name the file once and say what it is not.
+    let mut reader = open_frames(&arguments.recording)?;
     let format = detect_format(&arguments.recording)
         .map_err(|source| CliError::Io { path: arguments.recording.clone(), source })?;
-    let mut reader = open_frames(&arguments.recording)?;
     let mut side_frames = Vec::new();
     let mut side_errors = 0;
     for path in &arguments.snapshots {
@@ -62,6 +63,7 @@ fn table(report: &Inspection, recording: &str, format: &str, source: &Instrument
     let span = &report.time_span;
     let _ = writeln!(out, "recording     {recording} ({format})");
     let _ = writeln!(out, "instruments   {}", describe(source));
+    let _ = writeln!(out, "decoder       Binance USD-M (frames of other venues count as parse errors)");
     let _ = writeln!(
         out,
         "received      {} → {} ({:.3} s)",

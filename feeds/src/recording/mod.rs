@@ -344,7 +344,11 @@ pub fn open_frames(path: &Path) -> Result<Box<dyn FrameReader + Send>, Recording
                 RecordingErrorKind::Format,
                 &shared,
                 Position::File,
-                format!("not a recognised frame recording ({why})"),
+                format!(
+                    "not a recognised frame recording ({why}); frame recordings are `<receive_ns> <frame>` \
+                     lines, cryptofeed captures or halcyon captures (Tardis and Binance Vision CSV \
+                     exports are row recordings, read with the library's row readers)"
+                ),
             )
         })?;
     Ok(match format {
