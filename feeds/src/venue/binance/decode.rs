@@ -278,9 +278,7 @@ pub struct DecodeStats {
 pub struct Decoder {
     instruments: Instruments,
     symbols: Symbols,
-    /// The instrument a snapshot without a symbol belongs to: the only configured Binance one.
-    only_instrument: Option<InstrumentId>,
-    /// Which instruments depth diffs have been seen for: `Seen::One` lets a snapshot without a
+    /// Which instruments depth diffs have been seen for: `DepthSeen::One` lets a snapshot without a
     /// symbol be attributed to the book being built.
     depth_seen: DepthSeen,
     tape: TapeDecoder,
@@ -293,12 +291,9 @@ impl Decoder {
     /// A decoder for the Binance USD-M instruments of `instruments`, with buffers sized for a
     /// 1000-level snapshot.
     pub fn new(instruments: Instruments) -> Decoder {
-        let symbols = Symbols::new(&instruments);
-        let only_instrument = symbols.only();
         Decoder {
+            symbols: Symbols::new(&instruments),
             instruments,
-            symbols,
-            only_instrument,
             depth_seen: DepthSeen::None,
             tape: TapeDecoder::default(),
             levels: Levels::with_capacity(1024),
@@ -353,7 +348,7 @@ impl Decoder {
         if let Some(symbol) = symbol_from_url(channel) {
             return self.symbols.resolve(symbol.as_bytes()).ok().map(|(id, _, _)| id);
         }
-        self.only_instrument.or(match self.depth_seen {
+        self.symbols.only().or(match self.depth_seen {
             DepthSeen::One(id) => Some(id),
             _ => None,
         })
