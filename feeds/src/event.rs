@@ -16,8 +16,11 @@
 //! - [`MarkPrice`]: mark, index, funding rate and next funding time.
 //! - [`OpenInterest`]: open interest in lots.
 //! - [`FeedStatus`]: the feed's own health: a gap, a resync, stale data, a reconnect.
+//! - [`FrameEnd`]: the events before it came from one frame; carries the feed thread's local
+//!   timestamps for that frame (in hand, parsed, published), so a consumer knows when a frame's
+//!   facts are complete and how long they took to reach it.
 //!
-//! The tag is a byte with eight kinds used: options signals (implied volatility, open interest by
+//! The tag is a byte with nine kinds used: options signals (implied volatility, open interest by
 //! strike) and other venues' facts fit as new kinds without changing the layout.
 //!
 //! Why packed rather than a plain `enum` field: the widest bodies (a best bid/offer, a mark price)
@@ -148,6 +151,32 @@ pub struct FeedStatus {
     pub received: Seq,
 }
 
+/// The end of one frame's events, and the feed thread's local timestamps for the frame.
+///
+/// The feed publishes one after the events decoded from each frame (after none, for a frame that
+/// decoded to nothing, so latency is still measured). The stamps are the feed's monotonic clock:
+/// `in_hand` when it had the frame's bytes, `parsed` when they were decoded and sequenced,
+/// `published` just before the frame's events were made visible to consumers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameEnd {
+    /// The venue decoder's kind of the frame (for Binance, [`MessageKind::code`](crate::venue::binance::MessageKind::code));
+    /// [`FrameEnd::UNDECODED`] when the frame did not decode.
+    pub frame_kind: u8,
+    /// Events published for the frame before this one.
+    pub events: u32,
+    /// When the frame's bytes were in the feed thread's hands.
+    pub in_hand: Nanos,
+    /// When the frame was decoded and sequenced.
+    pub parsed: Nanos,
+    /// Just before the frame's events were published.
+    pub published: Nanos,
+}
+
+impl FrameEnd {
+    /// `frame_kind` of a frame that failed to decode.
+    pub const UNDECODED: u8 = u8::MAX;
+}
+
 /// The typed body of an [`Event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -167,6 +196,8 @@ pub enum EventKind {
     OpenInterest(OpenInterest),
     /// See [`FeedStatus`].
     FeedStatus(FeedStatus),
+    /// See [`FrameEnd`].
+    FrameEnd(FrameEnd),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -180,6 +211,7 @@ enum Tag {
     MarkPrice = 5,
     OpenInterest = 6,
     FeedStatus = 7,
+    FrameEnd = 8,
 }
 
 const FLAG_LAST: u8 = 1;
@@ -260,6 +292,12 @@ impl Event {
                 0,
                 [status.expected.0 as i64, status.received.0 as i64, 0, 0],
             ),
+            EventKind::FrameEnd(end) => (
+                Tag::FrameEnd,
+                end.frame_kind,
+                0,
+                [end.in_hand.0, end.parsed.0, end.published.0, i64::from(end.events)],
+            ),
         };
         Event { exchange_time, receive_time, seq, instrument, tag, code, flags, body }
     }
@@ -316,6 +354,13 @@ impl Event {
                 },
                 expected: Seq(a as u64),
                 received: Seq(b as u64),
+            }),
+            Tag::FrameEnd => EventKind::FrameEnd(FrameEnd {
+                frame_kind: self.code,
+                events: d as u32,
+                in_hand: Nanos(a),
+                parsed: Nanos(b),
+                published: Nanos(c),
             }),
         }
     }
@@ -417,6 +462,13 @@ mod tests {
             condition: FeedCondition::Gap,
             expected: Seq(5_123_107_837_557),
             received: Seq(5_123_107_831_937),
+        }));
+        round_trip(EventKind::FrameEnd(FrameEnd {
+            frame_kind: 3,
+            events: 41,
+            in_hand: Nanos(1_000),
+            parsed: Nanos(2_100),
+            published: Nanos(2_150),
         }));
     }
 

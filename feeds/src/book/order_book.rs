@@ -170,7 +170,8 @@ impl OrderBook {
             | EventKind::Trade(_)
             | EventKind::Liquidation(_)
             | EventKind::MarkPrice(_)
-            | EventKind::OpenInterest(_) => Ok(Applied::Ignored),
+            | EventKind::OpenInterest(_)
+            | EventKind::FrameEnd(_) => Ok(Applied::Ignored),
         }
     }
 

@@ -16,6 +16,7 @@ pub const VENUE: &str = "binance-usdm";
 
 /// The kind of a Binance frame, as counted by `halcyon inspect`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum MessageKind {
     /// `depthUpdate`: a diff of the book, chained by `pu`.
     DepthUpdate,
@@ -64,6 +65,17 @@ impl MessageKind {
             MessageKind::OpenInterest => "open_interest",
             MessageKind::Kline => "kline",
         }
+    }
+
+    /// A one-byte code for the kind (its position in [`MessageKind::ALL`]), as carried by
+    /// [`FrameEnd::frame_kind`](crate::event::FrameEnd::frame_kind).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind of a [`MessageKind::code`]; `None` for any other byte.
+    pub fn from_code(code: u8) -> Option<MessageKind> {
+        MessageKind::ALL.get(usize::from(code)).copied()
     }
 
     /// The kind named by a payload's `"e"` field.

@@ -1,0 +1,1 @@
+//! Order actions and their encoding (being written).

@@ -1,0 +1,1 @@
+//! The disruptor-style ring (being written).
