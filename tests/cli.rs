@@ -123,3 +123,82 @@ fn help_explains_the_commands() {
     // No arguments at all: help on stderr, usage exit status.
     assert_eq!(halcyon(&[]).status.code(), Some(2));
 }
+
+#[test]
+fn bench_tick_to_quote_json_has_the_keys_the_spec_names() {
+    let recording = data_dir().join("binance-usdm/btcusdt_20240808.gz");
+    // A short, unpinned, back-to-back run: CI machines have two cores.
+    let output = halcyon(&[
+        "bench",
+        "tick-to-quote",
+        "--data",
+        recording.to_str().unwrap(),
+        "--limit",
+        "8000",
+        "--warmup",
+        "2000",
+        "--burst",
+        "--no-pin",
+        "--baseline",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["frames"], 8000);
+    assert_eq!(report["measured_frames"], 6000);
+    assert_eq!(report["pinned"], false);
+    assert_eq!(report["same_orders"], true, "halcyon and the baseline sent the same orders");
+    for percentile in ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"] {
+        assert!(report["end_to_end"][percentile].as_u64().unwrap() > 0, "{percentile}");
+        assert!(report["baseline"]["end_to_end"][percentile].as_u64().unwrap() > 0, "{percentile}");
+    }
+    assert_eq!(report["end_to_end"]["count"], 6000);
+    for stage in ["parse", "publish", "hop", "apply", "decide", "encode"] {
+        assert!(report["stages"][stage]["count"].as_u64().unwrap() > 0, "{stage}");
+    }
+    for kind in ["depth_update", "book_ticker", "trade"] {
+        assert!(report["by_kind"][kind]["end_to_end"]["count"].as_u64().unwrap() > 0, "{kind}");
+    }
+    for ratio in ["ratio_p50", "ratio_p99", "ratio_p999"] {
+        assert!(report[ratio].as_f64().unwrap() > 0.0, "{ratio}");
+    }
+    assert!(report["clock"]["read_ns"].as_f64().unwrap() > 0.0);
+    assert!(report["orders"]["messages"].as_u64().unwrap() > 0);
+    assert_eq!(report["core"]["frames"], 8000);
+    assert_eq!(report["recorder"]["frames"], 8000);
+    assert_eq!(report["telemetry"]["frames"], 8000);
+}
+
+#[test]
+fn bench_arguments_are_checked_before_anything_runs() {
+    let recording = data_dir().join("binance-usdm/btcusdt_20240808.gz");
+    let path = recording.to_str().unwrap();
+    for (args, expected) in [
+        (vec!["--rate", "0"], "--rate 0"),
+        (vec!["--limit", "0"], "--limit 0"),
+        (vec!["--limit", "100", "--warmup", "100"], "--warmup 100"),
+        (vec!["--config", "/nonexistent/halcyon.toml"], "/nonexistent/halcyon.toml"),
+    ] {
+        let mut all = vec!["bench", "tick-to-quote", "--data", path];
+        all.extend(args.iter().copied());
+        let output = halcyon(&all);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let message = text(&output.stderr);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    // A config with a typo: the file and the key.
+    let dir = std::env::temp_dir().join(format!("halcyon-cli-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("halcyon.toml");
+    std::fs::write(&bad, "[threads]\npin = true\nfeed_core = 0\nquoting_cores = 1\n").unwrap();
+    let output = halcyon(&["bench", "tick-to-quote", "--data", path, "--config", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = text(&output.stderr);
+    assert!(message.contains("halcyon.toml") && message.contains("quoting_cores"), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+    // Burst and rate are exclusive: a usage error.
+    let output = halcyon(&["bench", "tick-to-quote", "--data", path, "--burst", "--rate", "5"]);
+    assert_eq!(output.status.code(), Some(2));
+    let help = text(&halcyon(&["bench", "tick-to-quote", "--help"]).stdout);
+    assert!(help.contains("--baseline") && help.contains("Examples"), "{help}");
+}

@@ -5,10 +5,12 @@
 //!   blocking waits. The only module with `unsafe`.
 //! - [`clock`]: the cheap monotonic clock (TSC through `quanta`) the latency stamps use.
 //! - [`latency`]: per-stage and end-to-end histograms, recorded without allocation.
+//! - [`gateway`]: where order messages go (the benchmark's counting venue for now).
 //! - [`order`]: order actions (new, cancel, replace) diffed against resting orders, and their
 //!   encoding as signed Binance order messages.
 //! - [`pipeline`]: the threads (feed, quoting core, recorder, telemetry), pinning, shutdown.
 //! - [`sys`]: operating-system specifics (core pinning) with a no-op fallback.
+//! - [`bench`](mod@bench): the typical-bot baseline pipeline the tick-to-quote benchmark compares with.
 //! - [`cli`]: the command line.
 //!
 //! ## Guarantees
@@ -16,8 +18,10 @@
 //! - After warm-up the feed thread and the quoting core neither allocate, lock, nor make
 //!   system calls per event (checked by a counting allocator in `tests/no_alloc.rs`).
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
+pub mod gateway;
 pub mod latency;
 pub mod order;
 pub mod pipeline;

@@ -30,8 +30,8 @@ pub mod venue;
 
 pub use book::OrderBook;
 pub use event::{
-    Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, EventSink, FeedCondition, FeedStatus,
-    FrameEnd, Liquidation, MarkPrice, OpenInterest, Trade,
+    Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, EventSink, FeedCondition, FeedStatus, FrameEnd,
+    Liquidation, MarkPrice, OpenInterest, Trade,
 };
 pub use fixed::{FixedError, Step};
 pub use instrument::{ContractKind, Instrument, InstrumentError, Instruments};

@@ -29,6 +29,84 @@ pub enum Command {
         halcyon inspect ../shared/data/cryptofeed/BINANCE_FUTURES.ws.1.0 \\\n      \
         --snapshots ../shared/data/cryptofeed/BINANCE_FUTURES.http.0.0 --json")]
     Inspect(InspectArgs),
+
+    /// Benchmarks: measure the engine on real recorded data.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// What `halcyon bench` measures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Tick-to-quote latency through the real threads: a recording's frames are released by the
+    /// feed thread on a schedule, decoded and published into the ring, and turned by the quoting
+    /// core into quote decisions and signed order messages. Prints p50/p90/p99/p99.9/max per
+    /// stage (parse, publish, hop, apply, decide, encode) and end to end, overall and per frame
+    /// kind.
+    ///
+    /// Pacing: by default the recording's own inter-arrival times are kept, compressed to
+    /// `--rate` frames per second on average; `--burst` releases frames back to back (a queueing
+    /// stress, not an idle-pipeline latency). `--baseline` also runs, in the same process on the
+    /// same frames and schedule, the pipeline a typical bot uses (serde_json typed parse +
+    /// crossbeam bounded channel + the same core) and prints halcyon/baseline per percentile.
+    ///
+    /// Exit status 3 if frames failed to decode, a frame was lost, or the baseline's order
+    /// messages differ from halcyon's (the two would not have done the same work).
+    #[command(after_help = "Examples:\n  \
+        halcyon bench tick-to-quote --data ../shared/data/binance-usdm/btcusdt_20240808.gz --baseline\n  \
+        halcyon bench tick-to-quote --data ../shared/data/binance-usdm/btcusdt_20240808.gz --burst --json")]
+    TickToQuote(TickToQuoteArgs),
+}
+
+/// Arguments of `halcyon bench tick-to-quote`.
+#[derive(Debug, clap::Args)]
+pub struct TickToQuoteArgs {
+    /// The recording whose frames are replayed (any format `halcyon inspect` reads).
+    #[arg(long, value_name = "RECORDING")]
+    pub data: PathBuf,
+
+    /// Mean release rate in frames per second; the recording's inter-arrival pattern is kept.
+    #[arg(long, value_name = "FRAMES_PER_SEC", default_value_t = 10_000.0, conflicts_with = "burst")]
+    pub rate: f64,
+
+    /// Release frames back to back instead of paced.
+    #[arg(long)]
+    pub burst: bool,
+
+    /// Also run the typical-bot baseline and print the ratios.
+    #[arg(long)]
+    pub baseline: bool,
+
+    /// Print the report as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Frames handled before latencies are recorded (caches, branch predictors and buffers
+    /// warm up on real traffic).
+    #[arg(long, value_name = "FRAMES", default_value_t = 5_000)]
+    pub warmup: u64,
+
+    /// Use only the first N frames of the recording.
+    #[arg(long, value_name = "FRAMES")]
+    pub limit: Option<usize>,
+
+    /// Engine configuration. Default: `configs/halcyon.toml` if it exists, else the built-in
+    /// copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// Run the feed and quoting threads unpinned (overrides the configuration).
+    #[arg(long)]
+    pub no_pin: bool,
+
+    /// Journal the ring's events to this file (64-byte records).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 /// Arguments of `halcyon inspect`.

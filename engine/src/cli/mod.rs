@@ -5,7 +5,9 @@
 //! [`CliError`] that says what went wrong and where.
 
 pub mod args;
+pub mod bench;
 pub mod config;
+pub mod engine_config;
 pub mod inspect;
 
 use clap::Parser;
@@ -37,6 +39,12 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("writing output: {0}")]
     Output(std::io::Error),
+    /// An argument value that does not make sense.
+    #[error("{0}")]
+    Argument(String),
+    /// The engine's threads could not run.
+    #[error("{0}")]
+    Pipeline(#[from] crate::pipeline::PipelineError),
 }
 
 /// Exit status: success.
@@ -60,6 +68,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
     };
     let result = match cli.command {
         args::Command::Inspect(arguments) => inspect::run(&arguments),
+        args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),
     };
     match result {
         Ok(status) => status,

@@ -1,0 +1,175 @@
+//! The feed thread's work: frame bytes in, events into the ring.
+//!
+//! [`FeedHandler::on_frame`] decodes one Binance USD-M frame (the scanner, or simd-json's tape
+//! for everything else), runs depth diffs and snapshots through the instrument's
+//! [`DepthSequencer`] (Binance's local-book procedure: a break becomes a gap event), writes the
+//! resulting events into ring slots, appends a [`FrameEnd`] carrying the frame's stamps, and
+//! publishes the whole frame with one cursor store. A frame that does not decode is counted,
+//! logged (the first few, with the reason) and still gets its `FrameEnd`, so the core's
+//! accounting of frames stays exact; the feed carries on with the next frame.
+//!
+//! Nothing here allocates once the decoder's buffers have grown to the largest frame seen.
+
+use crate::clock::TscClock;
+use crate::latency::{FrameClass, LatencyHistograms, Metric, Stage};
+use crate::ring::{Producer, WaitStrategy};
+use feeds::venue::binance::{Decoder, DepthSequencer, Message, SyncOutcome};
+use feeds::{Event, EventKind, EventSink, FrameEnd, InstrumentId, Instruments, Nanos, Seq};
+
+/// Frames that fail to decode are logged with their reason up to this many times.
+const LOGGED_ERRORS: u64 = 10;
+
+/// Counters of the feed thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FeedStats {
+    /// Frames handled.
+    pub frames: u64,
+    /// Events published, not counting `FrameEnd`s.
+    pub events: u64,
+    /// Frames that did not decode.
+    pub decode_errors: u64,
+    /// Depth diffs that did not chain (each also published as a gap event).
+    pub gaps: u64,
+    /// Depth diffs held until a snapshot arrives.
+    pub buffered_diffs: u64,
+    /// Depth diffs dropped as older than the book.
+    pub stale_diffs: u64,
+}
+
+/// Decodes frames and publishes their events. One per feed thread.
+pub struct FeedHandler {
+    decoder: Decoder,
+    sequencers: Vec<DepthSequencer>,
+    stats: FeedStats,
+    histograms: LatencyHistograms,
+    /// Frames still to go before latencies are recorded.
+    warmup: u64,
+}
+
+impl FeedHandler {
+    /// A handler for the Binance USD-M instruments of `instruments`, recording latencies after
+    /// the first `warmup` frames.
+    pub fn new(instruments: Instruments, warmup: u64) -> FeedHandler {
+        let sequencers = instruments.iter().map(|(id, _)| DepthSequencer::new(id)).collect();
+        FeedHandler {
+            decoder: Decoder::new(instruments),
+            sequencers,
+            stats: FeedStats::default(),
+            histograms: LatencyHistograms::new(&[Metric::Stage(Stage::Parse), Metric::Stage(Stage::Publish)]),
+            warmup,
+        }
+    }
+
+    /// Handles one frame whose bytes were in hand at `in_hand`: decodes it (in place), pushes
+    /// its events and a [`FrameEnd`] into the ring, and publishes them. `receive_time` is the
+    /// frame's receive time as the events will carry it (the recorded one in a replay).
+    #[inline]
+    pub fn on_frame<Wait: WaitStrategy>(
+        &mut self,
+        frame: FrameInput<'_>,
+        clock: &TscClock,
+        producer: &mut Producer<Event>,
+        wait: &mut Wait,
+    ) {
+        let FrameInput { payload, receive_time, channel, in_hand } = frame;
+        self.stats.frames += 1;
+        let mut sink = RingSink { producer, wait, events: 0 };
+        let decoded = self.decoder.decode(payload, receive_time, channel);
+        let parsed = clock.now();
+        let (frame_kind, instrument, exchange_time) = match decoded {
+            Ok(message) => {
+                let kind = message.kind().code();
+                let (instrument, exchange_time) = match message {
+                    Message::Depth(diff) => {
+                        let outcome = self.sequencers[diff.instrument.index()].on_diff(&diff, &mut sink);
+                        count(&mut self.stats, outcome);
+                        (diff.instrument, diff.exchange_time)
+                    }
+                    Message::Snapshot(snapshot) => {
+                        let outcome =
+                            self.sequencers[snapshot.instrument.index()].on_snapshot(&snapshot, &mut sink);
+                        count(&mut self.stats, outcome);
+                        (snapshot.instrument, snapshot.exchange_time)
+                    }
+                    Message::Event(_, event) => {
+                        sink.push(event);
+                        (event.instrument, event.exchange_time)
+                    }
+                    Message::Ignored(_) => (InstrumentId(0), Nanos(0)),
+                };
+                (kind, instrument, exchange_time)
+            }
+            Err(error) => {
+                self.stats.decode_errors += 1;
+                if self.stats.decode_errors <= LOGGED_ERRORS {
+                    tracing::warn!(frame = self.stats.frames, %error, "frame did not decode; skipped");
+                }
+                (FrameEnd::UNDECODED, InstrumentId(0), Nanos(0))
+            }
+        };
+        let events = sink.events;
+        self.stats.events += u64::from(events);
+        let published = clock.now();
+        let end = FrameEnd { frame_kind, events, in_hand, parsed, published };
+        sink.push(Event::new(exchange_time, receive_time, Seq(0), instrument, EventKind::FrameEnd(end)));
+        producer.publish();
+        if self.warmup > 0 {
+            self.warmup -= 1;
+        } else {
+            let class = FrameClass::of_binance(frame_kind);
+            self.histograms.record(Metric::Stage(Stage::Parse), class, parsed.0 - in_hand.0);
+            self.histograms.record(Metric::Stage(Stage::Publish), class, published.0 - parsed.0);
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> FeedStats {
+        self.stats
+    }
+
+    /// The parse and publish histograms.
+    pub fn histograms(&self) -> &LatencyHistograms {
+        &self.histograms
+    }
+
+    /// Ends the handler, keeping what a report needs.
+    pub fn finish(self) -> (FeedStats, LatencyHistograms) {
+        (self.stats, self.histograms)
+    }
+}
+
+/// One frame for [`FeedHandler::on_frame`].
+pub struct FrameInput<'a> {
+    /// The frame's bytes; decoded in place.
+    pub payload: &'a mut [u8],
+    /// Receive time the events will carry.
+    pub receive_time: Nanos,
+    /// The recording's channel for the frame (URL of an HTTP capture), or `""`.
+    pub channel: &'a str,
+    /// When the bytes were in hand, on the engine's clock.
+    pub in_hand: Nanos,
+}
+
+fn count(stats: &mut FeedStats, outcome: SyncOutcome) {
+    match outcome {
+        SyncOutcome::Gap { .. } => stats.gaps += 1,
+        SyncOutcome::Buffered => stats.buffered_diffs += 1,
+        SyncOutcome::Stale => stats.stale_diffs += 1,
+        SyncOutcome::Applied | SyncOutcome::SnapshotApplied { .. } => {}
+    }
+}
+
+/// Pushes decoded events straight into ring slots.
+struct RingSink<'a, Wait> {
+    producer: &'a mut Producer<Event>,
+    wait: &'a mut Wait,
+    events: u32,
+}
+
+impl<Wait: WaitStrategy> EventSink for RingSink<'_, Wait> {
+    #[inline]
+    fn push(&mut self, event: Event) {
+        self.producer.push(event, self.wait);
+        self.events += 1;
+    }
+}

@@ -1,0 +1,284 @@
+//! What the market looks like to the strategy, updated event by event.
+//!
+//! - [`Signals`]: a `Copy` snapshot of everything the signals know: the top of the book, its mid
+//!   and imbalance-weighted microprice, the last trade, and the latest exchange time seen. This
+//!   is what [`FairValue`](crate::FairValue) and [`SpreadPolicy`](crate::SpreadPolicy)
+//!   implementations read.
+//! - [`SignalEngine`]: keeps [`Signals`] current. Feed it every event of the instrument, after
+//!   the event has been applied to the [`OrderBook`], with [`SignalEngine::on_event`].
+//!
+//! Later signals (liquidation-flow-weighted mid, toxicity, volatility) become fields here, kept
+//! by the same engine, so every policy sees one consistent value of each per event.
+
+use feeds::{Event, EventKind, Lots, Nanos, OrderBook, Side, Ticks};
+
+/// The top of the book as the strategy saw it at the last completed, trusted book update.
+///
+/// Invariant: `bid < ask`, `bid_qty > 0`, `ask_qty > 0` (a trusted book is never crossed at the
+/// end of an update, and a level with zero quantity does not exist).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopOfBook {
+    /// Best bid price.
+    pub bid: Ticks,
+    /// Quantity at the best bid.
+    pub bid_qty: Lots,
+    /// Best ask price.
+    pub ask: Ticks,
+    /// Quantity at the best ask.
+    pub ask_qty: Lots,
+}
+
+impl TopOfBook {
+    /// The top of `book`, if both sides have levels and it is not crossed.
+    #[inline]
+    pub fn of(book: &OrderBook) -> Option<TopOfBook> {
+        let ((bid, bid_qty), (ask, ask_qty)) = (book.best_bid()?, book.best_ask()?);
+        (bid < ask && bid_qty.0 > 0 && ask_qty.0 > 0).then_some(TopOfBook { bid, bid_qty, ask, ask_qty })
+    }
+
+    /// `(bid + ask) / 2`, in ticks.
+    #[inline]
+    pub fn mid(&self) -> f64 {
+        (self.bid.0 as f64 + self.ask.0 as f64) / 2.0
+    }
+
+    /// Queue imbalance `I = Qb / (Qb + Qa)`, in `[0, 1]`: 1 when all the size is on the bid.
+    #[inline]
+    pub fn imbalance(&self) -> f64 {
+        let bid = self.bid_qty.0 as f64;
+        let total = bid + self.ask_qty.0 as f64;
+        if total > 0.0 { bid / total } else { 0.5 }
+    }
+
+    /// Stoikov's imbalance-weighted mid: `bid + I · (ask − bid)`, in ticks. Lies in
+    /// `[bid, ask]`; leans toward the ask when the bid queue is the larger (buyers are waiting,
+    /// so the next move is more likely up).
+    #[inline]
+    pub fn microprice(&self) -> f64 {
+        let bid = self.bid.0 as f64;
+        let ask = self.ask.0 as f64;
+        // Clamped so that rounding in the product can never leave the spread.
+        (bid + self.imbalance() * (ask - bid)).clamp(bid, ask)
+    }
+}
+
+/// The last trade print seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastTrade {
+    /// Price.
+    pub price: Ticks,
+    /// Size.
+    pub qty: Lots,
+    /// Side of the aggressor (`Bid`: a buyer lifted the offer).
+    pub aggressor: Side,
+    /// Exchange time of the print.
+    pub time: Nanos,
+}
+
+/// Everything the signals know, at one point of the event stream. Prices are in ticks of the
+/// instrument, `f64` where fractional.
+///
+/// The book-derived fields (`top`, `mid`, `imbalance`, `microprice`) change only at the end of
+/// an exchange update (an event with [`Event::is_last_of_update`]), when the book is consistent,
+/// and are `None` while the book is untrusted (before its snapshot, after a gap) or has an
+/// empty side. They can be stale by however long the book has gone without an update; the risk
+/// gate, not the signals, decides when that is too long.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Signals {
+    /// Best bid and ask and their sizes, from the book.
+    pub top: Option<TopOfBook>,
+    /// `(bid + ask) / 2`. `Some` exactly when `top` is.
+    pub mid: Option<f64>,
+    /// Queue imbalance `Qb / (Qb + Qa)` in `[0, 1]`. `Some` exactly when `top` is.
+    pub imbalance: Option<f64>,
+    /// Imbalance-weighted mid `bid + I · (ask − bid)`, within `[bid, ask]`. `Some` exactly when
+    /// `top` is.
+    pub microprice: Option<f64>,
+    /// The last trade, from any time since the engine was created.
+    pub last_trade: Option<LastTrade>,
+    /// The latest exchange time of any event seen; zero before the first. Never decreases:
+    /// the venue's streams (book, ticker, trades) are stamped by different clocks and arrive
+    /// slightly out of order, and the strategy's notion of "now" must not go backwards.
+    pub exchange_time: Nanos,
+    /// Times `top` was refreshed from a trusted, two-sided book (at the end of each update).
+    pub book_updates: u64,
+}
+
+/// Keeps [`Signals`] current from events and the book.
+///
+/// Holds no buffers: [`on_event`](SignalEngine::on_event) is a few comparisons and, at the end
+/// of a book update, two reads of the book's best levels.
+#[derive(Clone, Debug, Default)]
+pub struct SignalEngine {
+    signals: Signals,
+}
+
+impl SignalEngine {
+    /// An engine that knows nothing yet.
+    pub fn new() -> SignalEngine {
+        SignalEngine::default()
+    }
+
+    /// Takes one event, which the caller has already applied to `book`.
+    ///
+    /// At the last event of a book update, and at any event that can change the book's trust
+    /// (a feed status, a clear), the top of the book is re-read: from `book` if it is trusted,
+    /// else cleared. A trade becomes [`Signals::last_trade`]. Every event's exchange time
+    /// advances [`Signals::exchange_time`].
+    #[inline]
+    pub fn on_event(&mut self, event: &Event, book: &OrderBook) {
+        let signals = &mut self.signals;
+        if event.exchange_time > signals.exchange_time {
+            signals.exchange_time = event.exchange_time;
+        }
+        match event.kind() {
+            EventKind::Trade(trade) => {
+                signals.last_trade = Some(LastTrade {
+                    price: trade.price,
+                    qty: trade.qty,
+                    aggressor: trade.aggressor,
+                    time: event.exchange_time,
+                });
+            }
+            EventKind::BookLevel(_) | EventKind::BookClear(_) if event.is_last_of_update() => {
+                self.refresh_top(book);
+            }
+            EventKind::BookClear(_) | EventKind::FeedStatus(_) => self.refresh_top(book),
+            _ => {}
+        }
+    }
+
+    fn refresh_top(&mut self, book: &OrderBook) {
+        let signals = &mut self.signals;
+        let top = if book.is_trusted() { TopOfBook::of(book) } else { None };
+        signals.top = top;
+        signals.mid = top.map(|top| top.mid());
+        signals.imbalance = top.map(|top| top.imbalance());
+        signals.microprice = top.map(|top| top.microprice());
+        if top.is_some() {
+            signals.book_updates += 1;
+        }
+    }
+
+    /// What the signals know now.
+    #[inline]
+    pub fn signals(&self) -> &Signals {
+        &self.signals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use feeds::{BookClear, BookLevel, ClearReason, FeedCondition, FeedStatus, InstrumentId, Seq, Trade};
+
+    fn event(time: i64, kind: EventKind) -> Event {
+        Event::new(Nanos(time), Nanos(time), Seq(1), InstrumentId(0), kind)
+    }
+
+    fn level(side: Side, price: i64, qty: i64, last: bool) -> Event {
+        event(
+            10,
+            EventKind::BookLevel(BookLevel {
+                side,
+                price: Ticks(price),
+                qty: Lots(qty),
+                last,
+                snapshot: true,
+            }),
+        )
+    }
+
+    /// Loads a two-level snapshot into `book` and `engine`, event by event.
+    fn load(book: &mut OrderBook, engine: &mut SignalEngine, bid: (i64, i64), ask: (i64, i64)) {
+        let events = [
+            event(10, EventKind::BookClear(BookClear { reason: ClearReason::Snapshot, last: false })),
+            level(Side::Bid, bid.0, bid.1, false),
+            level(Side::Ask, ask.0, ask.1, true),
+        ];
+        for event in &events {
+            book.apply(event).unwrap();
+            engine.on_event(event, book);
+        }
+    }
+
+    #[test]
+    fn microprice_leans_toward_the_thinner_side() {
+        // Bid 100 × 3, ask 102 × 1: I = 3/4, microprice = 100 + 0.75 × 2 = 101.5, above the mid
+        // (101) because the bid queue is the larger.
+        let top = TopOfBook { bid: Ticks(100), bid_qty: Lots(3), ask: Ticks(102), ask_qty: Lots(1) };
+        assert_eq!(top.mid(), 101.0);
+        assert_eq!(top.imbalance(), 0.75);
+        assert_eq!(top.microprice(), 101.5);
+        // Mirror image: the ask queue is the larger, the microprice sits below the mid.
+        let top = TopOfBook { bid_qty: Lots(1), ask_qty: Lots(3), ..top };
+        assert_eq!(top.microprice(), 100.5);
+        // Equal queues: the microprice is the mid.
+        let top = TopOfBook { bid_qty: Lots(7), ask_qty: Lots(7), ..top };
+        assert_eq!(top.microprice(), top.mid());
+    }
+
+    #[test]
+    fn the_top_appears_only_once_the_snapshot_completes() {
+        let mut book = OrderBook::with_capacity(16);
+        let mut engine = SignalEngine::new();
+        assert_eq!(*engine.signals(), Signals::default());
+
+        let clear = event(10, EventKind::BookClear(BookClear { reason: ClearReason::Snapshot, last: false }));
+        book.apply(&clear).unwrap();
+        engine.on_event(&clear, &book);
+        let bid = level(Side::Bid, 100, 3, false);
+        book.apply(&bid).unwrap();
+        engine.on_event(&bid, &book);
+        // Mid-snapshot: one side only, untrusted; nothing known yet.
+        assert_eq!(engine.signals().top, None);
+
+        let ask = level(Side::Ask, 102, 1, true);
+        book.apply(&ask).unwrap();
+        engine.on_event(&ask, &book);
+        let signals = engine.signals();
+        assert_eq!(signals.top.map(|top| (top.bid, top.ask)), Some((Ticks(100), Ticks(102))));
+        assert_eq!(signals.microprice, Some(101.5));
+        assert_eq!(signals.mid, Some(101.0));
+        assert_eq!(signals.book_updates, 1);
+    }
+
+    #[test]
+    fn a_gap_forgets_the_top_and_a_trade_is_remembered() {
+        let mut book = OrderBook::with_capacity(16);
+        let mut engine = SignalEngine::new();
+        load(&mut book, &mut engine, (100, 3), (102, 1));
+
+        let trade = event(
+            30,
+            EventKind::Trade(Trade {
+                price: Ticks(102),
+                qty: Lots(1),
+                aggressor: Side::Bid,
+                aggregated: false,
+                forced: false,
+            }),
+        );
+        book.apply(&trade).unwrap();
+        engine.on_event(&trade, &book);
+        assert_eq!(
+            engine.signals().last_trade,
+            Some(LastTrade { price: Ticks(102), qty: Lots(1), aggressor: Side::Bid, time: Nanos(30) })
+        );
+
+        let gap = event(
+            20,
+            EventKind::FeedStatus(FeedStatus {
+                condition: FeedCondition::Gap,
+                expected: Seq(1),
+                received: Seq(3),
+            }),
+        );
+        book.apply(&gap).unwrap();
+        engine.on_event(&gap, &book);
+        let signals = engine.signals();
+        assert_eq!((signals.top, signals.microprice), (None, None));
+        // The gap's exchange time (20) is older than the trade's (30): time does not go back.
+        assert_eq!(signals.exchange_time, Nanos(30));
+    }
+}

@@ -1,0 +1,244 @@
+//! The quoter on the real Binance USD-M BTCUSDT recording (2024-08-08, ~94k frames): every
+//! event goes through the feed's decoder, sequencer and book, then to the quoter, which is
+//! asked for quotes at every completed book update and at every frame end.
+//!
+//! - `quotes_on_the_btcusdt_recording_never_cross_and_stay_on_grid`: the quote invariants on
+//!   every quote, and the microprice inside the touch.
+//! - `the_quoter_allocates_nothing_per_event`: `on_event` and `quote` counted with a counting
+//!   allocator over the whole recording.
+//! - `replaying_twice_gives_identical_quotes`: a digest of every quote, two passes.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::Replay;
+use feeds::{Event, Lots, OrderBook};
+use strategy::{DefaultQuoter, Quotes, StrategyConfig, TopOfBook};
+
+// ---------------------------------------------------------------------------------------------
+// Allocation counting, per thread (tests run on parallel threads).
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
+// const-initialised thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every allocation).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: as for `alloc` and `dealloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pass
+
+/// Inventories cycled through, one per quote, so every pass exercises skew both ways and both
+/// inventory limits (the default `max_inventory` is 10).
+const INVENTORIES: [i64; 6] = [0, 3, -3, 10, -10, 7];
+
+/// What one pass saw.
+#[derive(Default, Debug)]
+struct Pass {
+    quotes: u64,
+    /// Quotes asked while the book was untrusted (all must be `NONE`).
+    untrusted: u64,
+    two_sided: u64,
+    bid_only: u64,
+    ask_only: u64,
+    /// Quotes whose bid or ask was held back from crossing the book.
+    clamped: u64,
+    /// Allocations inside `on_event` and `quote`.
+    allocations: u64,
+    /// FNV-1a over every quote's prices and sizes.
+    digest: u64,
+}
+
+impl Pass {
+    fn fold(&mut self, value: i64) {
+        for byte in value.to_le_bytes() {
+            self.digest = (self.digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Replays the recording through a default quoter with `config`, checking every quote.
+fn run(config: StrategyConfig) -> Pass {
+    let mut replay = Replay::open();
+    let mut quoter = DefaultQuoter::from_config(config, replay.tick());
+    let mut pass = Pass { digest: 0xcbf2_9ce4_8422_2325, ..Pass::default() };
+    let quote = |quoter: &mut DefaultQuoter, book: &OrderBook, pass: &mut Pass| {
+        let inventory = Lots(INVENTORIES[(pass.quotes % INVENTORIES.len() as u64) as usize]);
+        let before = allocations();
+        let quotes = quoter.quote(book, inventory);
+        pass.allocations += allocations() - before;
+        check(quoter, book, inventory, &config, quotes, pass);
+    };
+    while replay.next_frame(|event: &Event, book: &OrderBook| {
+        let before = allocations();
+        quoter.on_event(event, book);
+        pass.allocations += allocations() - before;
+        if event.is_last_of_update() {
+            quote(&mut quoter, book, &mut pass);
+        }
+    }) {
+        // Between frames the book is always at a whole update: quote there too, which covers
+        // the ticker and trade frames before the snapshot, when the book is untrusted.
+        quote(&mut quoter, &replay.book, &mut pass);
+    }
+    assert_eq!(replay.frames, 93_954);
+    pass
+}
+
+/// The invariants of one quote.
+fn check(
+    quoter: &DefaultQuoter,
+    book: &OrderBook,
+    inventory: Lots,
+    config: &StrategyConfig,
+    quotes: Quotes,
+    pass: &mut Pass,
+) {
+    pass.quotes += 1;
+    if !book.is_trusted() {
+        pass.untrusted += 1;
+        assert_eq!(quotes, Quotes::NONE, "quote #{} from an untrusted book", pass.quotes);
+        return;
+    }
+    let top = TopOfBook::of(book).expect("a trusted book at a whole update is two-sided and uncrossed");
+    let signals = quoter.signals();
+    // The signals see the book the quote was asked for.
+    assert_eq!(signals.top, Some(top));
+    let microprice = signals.microprice.expect("a microprice with a trusted book");
+    assert!(
+        (top.bid.0 as f64..=top.ask.0 as f64).contains(&microprice),
+        "microprice {microprice} outside {top:?}"
+    );
+    let fair = quoter.last_fair_value().expect("a fair value with a trusted book");
+    assert_eq!(fair, microprice);
+    // Where the quotes would sit without the book: the fixed half-spread around the skewed
+    // centre (the skew ratio clamps at ±1).
+    let half = (fair * config.half_spread_bps / 10_000.0).max(config.min_half_spread_ticks);
+    let ratio = (inventory.0 as f64 / config.max_inventory.0 as f64).clamp(-1.0, 1.0);
+    let centre = fair - fair * config.skew_bps_at_max_inventory / 10_000.0 * ratio;
+    let tolerance = 1e-6;
+    let mut clamped = false;
+    if let Some(bid) = quotes.bid {
+        assert!(bid.price < top.ask, "bid {bid:?} would take the ask {top:?}");
+        assert!(
+            bid.qty.0 > 0 && bid.qty <= config.order_qty && inventory.0 + bid.qty.0 <= config.max_inventory.0
+        );
+        let ideal = centre - half;
+        // On the grid, rounded down: the highest tick at or below the ideal bid, or held at
+        // one tick under the best ask.
+        let on_grid = bid.price.0 as f64 <= ideal + tolerance && bid.price.0 as f64 > ideal - 1.0 - tolerance;
+        clamped |= !on_grid;
+        assert!(on_grid || bid.price.0 == top.ask.0 - 1, "bid {bid:?} for ideal {ideal}, {top:?}");
+    } else {
+        assert!(inventory >= config.max_inventory, "no bid at inventory {inventory:?}");
+    }
+    if let Some(ask) = quotes.ask {
+        assert!(ask.price > top.bid, "ask {ask:?} would take the bid {top:?}");
+        assert!(
+            ask.qty.0 > 0
+                && ask.qty <= config.order_qty
+                && inventory.0 - ask.qty.0 >= -config.max_inventory.0
+        );
+        let ideal = centre + half;
+        let on_grid =
+            ask.price.0 as f64 >= ideal - tolerance && (ask.price.0 as f64) < ideal + 1.0 + tolerance;
+        clamped |= !on_grid;
+        assert!(on_grid || ask.price.0 == top.bid.0 + 1, "ask {ask:?} for ideal {ideal}, {top:?}");
+    } else {
+        assert!(inventory.0 <= -config.max_inventory.0, "no ask at inventory {inventory:?}");
+    }
+    match (quotes.bid, quotes.ask) {
+        (Some(bid), Some(ask)) => {
+            assert!(bid.price < ask.price, "{quotes:?}");
+            pass.two_sided += 1;
+        }
+        (Some(_), None) => pass.bid_only += 1,
+        (None, Some(_)) => pass.ask_only += 1,
+        (None, None) => panic!("no quotes from a trusted book at inventory {inventory:?}"),
+    }
+    pass.clamped += u64::from(clamped);
+    for level in [quotes.bid, quotes.ask] {
+        let (price, qty) = level.map_or((0, 0), |level| (level.price.0, level.qty.0));
+        pass.fold(price);
+        pass.fold(qty);
+    }
+}
+
+#[test]
+fn quotes_on_the_btcusdt_recording_never_cross_and_stay_on_grid() {
+    let pass = run(StrategyConfig::default());
+    eprintln!("default config: {pass:?}");
+    // Before the snapshot (~0.3 s in) the ticker and trade frames find the book untrusted.
+    assert!(pass.untrusted > 0, "{pass:?}");
+    // After it, everything is quoted: both sides, or one at an inventory limit (a third of the
+    // quotes are asked at ±max_inventory).
+    assert!(pass.two_sided > 60_000, "{pass:?}");
+    assert!(pass.bid_only > 10_000 && pass.ask_only > 10_000, "{pass:?}");
+    assert_eq!(pass.quotes, pass.untrusted + pass.two_sided + pass.bid_only + pass.ask_only);
+
+    // The microprice never leaves the touch, so only a skew larger than the half-spread pushes
+    // a quote across the book: half a tick of spread and up to 1 bp (about 62 ticks) of skew
+    // make the post-only clamp work on real books.
+    let tight = StrategyConfig {
+        half_spread_bps: 0.0,
+        min_half_spread_ticks: 0.5,
+        skew_bps_at_max_inventory: 1.0,
+        ..StrategyConfig::default()
+    };
+    let pass = run(tight);
+    eprintln!("tight config with a large skew: {pass:?}");
+    assert!(pass.clamped > 10_000, "{pass:?}");
+}
+
+#[test]
+fn the_quoter_allocates_nothing_per_event() {
+    let pass = run(StrategyConfig::default());
+    assert!(pass.quotes > 90_000);
+    assert_eq!(pass.allocations, 0, "{pass:?}");
+}
+
+#[test]
+fn replaying_twice_gives_identical_quotes() {
+    let (first, second) = (run(StrategyConfig::default()), run(StrategyConfig::default()));
+    eprintln!("quote digest {:016x} over {} quotes", first.digest, first.quotes);
+    assert_eq!((first.digest, first.quotes), (second.digest, second.quotes));
+}
