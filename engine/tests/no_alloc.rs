@@ -2,9 +2,9 @@
 //! allocator watches both threads while the real BTCUSDT recording flows through the real
 //! feed handler, ring and quoting core (strategy, risk gate, order manager, signing encoder).
 //!
-//! Each thread turns counting on for itself once it has handled the warm-up frames (the
-//! snapshot, the first depth diffs and the first orders size every buffer); every allocation,
-//! reallocation or free made on a counting thread after that is a failure.
+//! Each thread reads its own allocation count once it has handled the warm-up frames (the
+//! snapshot, the first depth diffs and the first orders size every buffer) and again at the
+//! end; any difference is a failure.
 
 mod common;
 
@@ -14,49 +14,10 @@ use engine::pipeline::core::QuotingCore;
 use engine::pipeline::empty_slot;
 use engine::pipeline::feed::{FeedHandler, FrameInput};
 use engine::ring::{RingBuilder, SpinThenYield};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note() {
-    // `try_with`: thread-locals may be gone while a thread is torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; counting has no effect on the
-// memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use testkit::thread_allocations;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: testkit::CountingAllocator = testkit::CountingAllocator;
 
 /// Frames before counting starts on each thread.
 const WARMUP_FRAMES: u64 = 10_000;
@@ -84,26 +45,28 @@ fn feed_and_core_do_not_allocate_once_warm() {
     std::thread::scope(|scope| {
         let core_thread = scope.spawn(move || {
             let mut wait = SpinThenYield::default();
+            let mut warm = None;
             while consumer
                 .wait_poll(&mut wait, usize::MAX, |event, _| {
                     core.on_event(event);
-                    if core.stats().frames == WARMUP_FRAMES {
-                        COUNTING.with(|counting| counting.set(true));
+                    if warm.is_none() && core.stats().frames == WARMUP_FRAMES {
+                        warm = Some(thread_allocations());
                     }
                 })
                 .is_ok()
             {}
-            COUNTING.with(|counting| counting.set(false));
-            core
+            let allocated = thread_allocations() - warm.expect("the core got past the warm-up");
+            (core, allocated)
         });
         let frames = &setup.frames;
         let feed_clock = clock.clone();
         let feed_thread = scope.spawn(move || {
             let mut scratch = Vec::with_capacity(largest);
             let mut wait = SpinThenYield::default();
+            let mut warm = 0;
             for (index, frame) in frames.iter().enumerate() {
                 if index as u64 == WARMUP_FRAMES {
-                    COUNTING.with(|counting| counting.set(true));
+                    warm = thread_allocations();
                 }
                 scratch.clear();
                 scratch.extend_from_slice(&frame.payload);
@@ -115,27 +78,22 @@ fn feed_and_core_do_not_allocate_once_warm() {
                 };
                 feed.on_frame(input, &feed_clock, &mut producer, &mut wait);
             }
-            COUNTING.with(|counting| counting.set(false));
+            let allocated = thread_allocations() - warm;
             producer.close();
-            feed
+            (feed, allocated)
         });
-        let feed = feed_thread.join().unwrap();
-        let core = core_thread.join().unwrap();
+        let (feed, feed_allocations) = feed_thread.join().unwrap();
+        let (core, core_allocations) = core_thread.join().unwrap();
         assert_eq!(feed.stats().frames, total);
         assert_eq!(core.stats().frames, total, "the core saw every frame");
         // The counted stretch did real work: quotes moved and were re-signed.
         assert!(core.stats().decisions > 50_000, "{:?}", core.stats());
         assert!(core.gateway().messages > 1_000, "{:?}", core.gateway());
+        assert_eq!(feed_allocations, 0, "feed thread allocations after {WARMUP_FRAMES} warm-up frames");
+        assert_eq!(core_allocations, 0, "quoting core allocations after {WARMUP_FRAMES} warm-up frames");
     });
-    assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed),
-        0,
-        "allocations on the feed or core thread after {WARMUP_FRAMES} warm-up frames"
-    );
-    // The counter is live: a deliberate allocation on a counting thread is seen.
-    COUNTING.with(|counting| counting.set(true));
-    let boxed = std::hint::black_box(Box::new(7_u64));
-    COUNTING.with(|counting| counting.set(false));
-    drop(boxed);
-    assert!(ALLOCATIONS.load(Ordering::Relaxed) >= 1, "the counting allocator counts");
+    // The counter is live: a deliberate allocation is seen.
+    let before = thread_allocations();
+    drop(std::hint::black_box(Box::new(7_u64)));
+    assert!(thread_allocations() > before, "the counting allocator counts");
 }

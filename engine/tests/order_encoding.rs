@@ -13,8 +13,6 @@ use feeds::{InstrumentId, Instruments, Lots, Side, Ticks};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 /// The example key pair Binance publishes in "SIGNED Endpoint Examples for POST /fapi/v1/order"
 /// (USD-M Futures, General Info): documentation keys, not an account.
@@ -300,59 +298,12 @@ fn encoding_after_warm_up_does_not_allocate() {
     assert!(count_allocations(|| drop(std::hint::black_box(vec![0_u8; 16]))) >= 1);
 }
 
-// The counting allocator: counts allocations, reallocations and frees made by the thread that
-// turned counting on, so tests running in parallel on other threads do not interfere.
-
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-fn note() {
-    // `try_with`: thread-locals may be gone while a thread is torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = COUNT.try_with(|count| count.set(count.get() + 1));
-    }
-}
-
-/// Runs `work` with counting on for this thread; returns how many allocator calls it made.
+/// Runs `work`; returns how many allocations this thread made meanwhile.
 fn count_allocations(work: impl FnOnce()) -> u64 {
-    COUNT.with(|count| count.set(0));
-    COUNTING.with(|counting| counting.set(true));
+    let before = testkit::thread_allocations();
     work();
-    COUNTING.with(|counting| counting.set(false));
-    COUNT.with(Cell::get)
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; counting has no effect on the
-// memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
+    testkit::thread_allocations() - before
 }
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: testkit::CountingAllocator = testkit::CountingAllocator;

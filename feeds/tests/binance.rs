@@ -1,8 +1,6 @@
 //! Binance USD-M decoding, book sync and the book check on the real recordings, plus the
 //! documented payloads that the recordings do not contain.
 
-mod common;
-
 use feeds::inspect::{Inspection, Inspector, OwnedFrame};
 use feeds::recording::open_frames;
 use feeds::venue::binance::rest::instruments_from_exchange_info;
@@ -19,7 +17,7 @@ fn instruments() -> Instruments {
 }
 
 fn btcusdt_path() -> PathBuf {
-    common::data_dir().join("binance-usdm/btcusdt_20240808.gz")
+    testkit::data_dir().join("binance-usdm/btcusdt_20240808.gz")
 }
 
 fn inspect(path: PathBuf, snapshots: Option<PathBuf>) -> Inspection {
@@ -67,7 +65,7 @@ fn the_btcusdt_recording_parses_without_loss_and_its_book_checks_out() {
 
 #[test]
 fn the_four_cryptofeed_symbols_sync_from_their_rest_snapshots() {
-    let dir = common::data_dir().join("cryptofeed");
+    let dir = testkit::data_dir().join("cryptofeed");
     let report = inspect(dir.join("BINANCE_FUTURES.ws.1.0"), Some(dir.join("BINANCE_FUTURES.http.0.0")));
     assert_eq!(report.parse_errors, 0, "{:?}", report.samples);
     assert_eq!(report.gaps, 0);
@@ -90,7 +88,7 @@ fn the_four_cryptofeed_symbols_sync_from_their_rest_snapshots() {
 
 #[test]
 fn without_snapshots_no_book_is_trusted_and_nothing_is_compared() {
-    let report = inspect(common::data_dir().join("cryptofeed/BINANCE_FUTURES.ws.1.0"), None);
+    let report = inspect(testkit::data_dir().join("cryptofeed/BINANCE_FUTURES.ws.1.0"), None);
     assert_eq!(report.book_check.compared, 0);
     assert!(report.instruments.values().all(|i| !i.trusted_at_end && i.diffs_unsynced > 0));
 }

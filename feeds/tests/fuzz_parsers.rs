@@ -24,8 +24,6 @@
 //! A finding is reported with its input bytes (escaped), so that it can be replayed as a table
 //! case; fuzz findings are collected and reported together at the end of a run.
 
-mod common;
-
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -45,7 +43,7 @@ use feeds::{Event, FixedError, Instruments, Nanos, OrderBook};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
-use common::data_dir;
+use testkit::data_dir;
 
 /// Fuzz cases run by default. NB: about 13 s in the debug profile on our 2-core machines
 /// (15,000 cases/s; 240,000 cases/s in release), so that a plain `cargo test` stays well under

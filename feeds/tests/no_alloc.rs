@@ -15,10 +15,6 @@
 //!   it opens and while they grow to the longest line; after its first 1000 frames, reading the
 //!   rest must allocate nothing.
 
-mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -26,57 +22,12 @@ use feeds::recording::{CryptofeedReader, FrameReader, LinesReader};
 use feeds::venue::binance::{Decoder, DepthSequencer, Message, SyncOutcome};
 use feeds::{Event, Instruments, Nanos, OrderBook, Side};
 
-use common::data_dir;
-
-// ---------------------------------------------------------------------------------------------
-// The counting allocator
-
-struct CountingAllocator;
-
-thread_local! {
-    /// Allocations (`alloc`, `alloc_zeroed`, `realloc`) made by this thread so far.
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: during thread teardown the counter may be gone; those allocations are not ours.
-    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every allocation).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc` and `dealloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use testkit::data_dir;
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: testkit::CountingAllocator = testkit::CountingAllocator;
 
-/// This thread's allocation count.
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+use testkit::thread_allocations as allocations;
 
 /// Runs `work` and adds the allocations it made to `counter`.
 #[inline]

@@ -3,8 +3,6 @@
 //! Real files are only read; every defect (a torn tail, a flipped bit, a malformed line) is
 //! made in a temporary copy.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +20,7 @@ use feeds::{
 };
 use rust_decimal::Decimal;
 
-use common::data_dir;
+use testkit::data_dir;
 
 // ---------------------------------------------------------------------------------------------
 // Allocation counting: the readers' "no allocation per frame once warm" is checked, not

@@ -9,14 +9,12 @@
 //! - `a_tight_book_age_limit_finds_the_quiet_spells`: with a 5 ms `max_book_age` the same
 //!   stream's quiet spells (by exchange time) are refused as stale, the rest approved.
 
-mod common;
-
-use common::{BTCUSDT, Replay};
 use feeds::{
     Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, FeedCondition, FeedStatus, Lots, Nanos,
     OrderBook, Seq, Side,
 };
 use risk::{MarketContext, OrderIntent, Reason, RiskGate, RiskLimits, Verdict};
+use testkit::replay::{BTCUSDT, Replay};
 
 /// Frame after which the synthetic gap is injected.
 const GAP_AT: u64 = 40_000;

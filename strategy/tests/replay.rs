@@ -8,61 +8,14 @@
 //!   allocator over the whole recording.
 //! - `replaying_twice_gives_identical_quotes`: a digest of every quote, two passes.
 
-mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-use common::Replay;
 use feeds::{Event, Lots, OrderBook};
 use strategy::{DefaultQuoter, Quotes, StrategyConfig, TopOfBook};
-
-// ---------------------------------------------------------------------------------------------
-// Allocation counting, per thread (tests run on parallel threads).
-
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every allocation).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc` and `dealloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use testkit::replay::Replay;
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: testkit::CountingAllocator = testkit::CountingAllocator;
 
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+use testkit::thread_allocations as allocations;
 
 // ---------------------------------------------------------------------------------------------
 // The pass

@@ -7,30 +7,15 @@ use engine::pipeline::core::CoreConfig;
 use feeds::Instruments;
 use feeds::inspect::OwnedFrame;
 use feeds::recording::open_frames;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use testkit::data_dir;
 
 /// Frames handled before latencies are recorded, in these tests.
 pub const WARMUP: u64 = 1_000;
 
-/// The real-data folder: `$HALCYON_DATA` if set, else `shared/data` beside the checkout.
-///
-/// Panics if the folder is missing: CI must fail, not skip, without its data.
-pub fn data_dir() -> PathBuf {
-    let dir = match std::env::var_os("HALCYON_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    assert!(
-        dir.is_dir(),
-        "real market data folder {} is missing: set HALCYON_DATA or put shared/data beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
 /// The repository's `configs/` folder.
 pub fn configs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs")
+    testkit::workspace_root().join("configs")
 }
 
 /// Frames of the real BTCUSDT recording, the shipped instruments and engine configuration.

@@ -1,33 +1,14 @@
-//! Shared helpers for integration tests: where the real market data lives, and a replay of the
-//! Binance USD-M BTCUSDT recording through the feed's own decoder, sequencer and book.
-#![allow(dead_code)]
-
-use std::path::PathBuf;
+//! The Binance USD-M BTCUSDT recording through the feed's own decoder, sequencer and book.
 
 use feeds::recording::{FrameReader, open_frames};
 use feeds::venue::binance::{Decoder, DepthSequencer, Message};
 use feeds::{Event, InstrumentId, Instruments, OrderBook, Step};
 
-/// The real-data folder: `$HALCYON_DATA` if set, else `shared/data` beside the checkout.
-///
-/// Panics if the folder is missing: CI must fail, not skip, without its data.
-pub fn data_dir() -> PathBuf {
-    let dir = match std::env::var_os("HALCYON_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    assert!(
-        dir.is_dir(),
-        "real market data folder {} is missing: set HALCYON_DATA or put shared/data beside the checkout",
-        dir.display()
-    );
-    dir
-}
+use crate::data_dir;
 
 /// The workspace's instrument table; BTCUSDT is its first instrument.
 pub fn instruments() -> Instruments {
-    Instruments::from_toml(include_str!("../../../configs/instruments.toml"))
-        .expect("configs/instruments.toml")
+    Instruments::from_toml(include_str!("../../configs/instruments.toml")).expect("configs/instruments.toml")
 }
 
 /// BTCUSDT's id in [`instruments`].
