@@ -49,10 +49,13 @@
 //! # Contenders
 //!
 //! - `halcyon ring`: [`RingBuilder`] with one consumer, `push` + `publish` per message (burst64:
-//!   64 `push`es, one `publish`), `wait_poll` with [`BusySpin`] (a `pause` per idle step).
-//! - `ring, no-pause wait`: the same ring with a wait strategy that does nothing per idle step,
-//!   like the disruptor's `BusySpin`. A diagnostic: it separates the ring's data structure from
-//!   its wait strategy.
+//!   one `push_batch` of 64, one `publish`), `wait_poll` with [`BusySpin`] (no `pause` between
+//!   checks, like the disruptor's `BusySpin`).
+//! - `ring, pause wait`: the same ring with a wait strategy that pauses (`spin_loop` hint) per
+//!   idle step, as `BusySpin` did before it was measured here. A diagnostic: it separates the
+//!   ring's data structure from its wait strategy.
+//! - `ring, per-push batch` (burst64 only): the same ring, each batch written by 64 `push`
+//!   calls, then one `publish`: what `push_batch` saves.
 //! - `disruptor handler`: the `disruptor` crate (4.4) as its README configures it,
 //!   `build_single_producer(CAPACITY, Message::default, BusySpin).handle_events_with(handler)`,
 //!   the handler thread pinned with `pin_at_core`, one `publish` per message (burst64:
@@ -282,8 +285,8 @@ fn pin(core: Option<CoreId>) {
 trait Waiting: Send + Sync + 'static {
     /// The ring's wait strategy.
     type Ring: WaitStrategy + Default + Send;
-    /// The ring's wait strategy for the no-pause diagnostic row.
-    type RingNoPause: WaitStrategy + Default + Send;
+    /// The ring's wait strategy for the pause diagnostic row.
+    type RingPause: WaitStrategy + Default + Send;
     /// The disruptor's wait strategy for handler threads, and with a spin-loop hint.
     type Disruptor: DisruptorWait + 'static;
     type DisruptorHint: DisruptorWait + 'static;
@@ -298,7 +301,7 @@ struct Spinning;
 
 impl Waiting for Spinning {
     type Ring = BusySpin;
-    type RingNoPause = NoPause;
+    type RingPause = Pause;
     type Disruptor = disruptor::BusySpin;
     type DisruptorHint = disruptor::BusySpinWithSpinLoopHint;
 
@@ -319,7 +322,7 @@ struct Yielding;
 
 impl Waiting for Yielding {
     type Ring = SpinThenYield;
-    type RingNoPause = SpinThenYield;
+    type RingPause = SpinThenYield;
     type Disruptor = YieldNow;
     type DisruptorHint = YieldNow;
 
@@ -336,17 +339,19 @@ impl Waiting for Yielding {
     }
 }
 
-/// A ring wait strategy that does nothing per idle step: the ring re-checks at once, as the
-/// disruptor's `BusySpin` does.
+/// A ring wait strategy that pauses (`std::hint::spin_loop`) per idle step, as the ring's
+/// `BusySpin` did before these measurements.
 #[derive(Default)]
-struct NoPause;
+struct Pause;
 
-impl WaitStrategy for NoPause {
+impl WaitStrategy for Pause {
     #[inline]
     fn reset(&mut self) {}
 
     #[inline]
-    fn idle(&mut self, _parking: Parking<'_>) {}
+    fn idle(&mut self, _parking: Parking<'_>) {
+        std::hint::spin_loop();
+    }
 }
 
 /// A disruptor wait strategy that yields the core on every empty poll.
@@ -416,14 +421,46 @@ impl<Wait: WaitStrategy + Send> Transmit for RingSender<Wait> {
 
     #[inline]
     fn send_batch(&mut self, first: u64, count: usize) {
-        for sequence in first..first + count as u64 {
-            self.producer.push(Message::new(sequence), &mut self.wait);
-        }
+        // Ring sequence `next` carries message `first`.
+        let next = self.producer.published() + self.producer.pending();
+        let offset = first.wrapping_sub(next);
+        self.producer
+            .push_batch(count, &mut self.wait, |sequence| Message::new(sequence.wrapping_add(offset)));
         self.producer.publish();
     }
 
     fn finish(self) {
         self.producer.close();
+    }
+}
+
+/// The ring's sender with batches written by one `push` per message (before `push_batch`), for
+/// the `ring, per-push batch` row.
+struct RingPerPushSender<Wait>(RingSender<Wait>);
+
+fn ring_per_push_pair<Wait: WaitStrategy + Default + Send>() -> (RingPerPushSender<Wait>, RingReceiver<Wait>)
+{
+    let (sender, receiver) = ring_pair();
+    (RingPerPushSender(sender), receiver)
+}
+
+impl<Wait: WaitStrategy + Send> Transmit for RingPerPushSender<Wait> {
+    #[inline]
+    fn send(&mut self, message: Message) {
+        self.0.send(message);
+    }
+
+    #[inline]
+    fn send_batch(&mut self, first: u64, count: usize) {
+        let RingSender { producer, wait } = &mut self.0;
+        for sequence in first..first + count as u64 {
+            producer.push(Message::new(sequence), wait);
+        }
+        producer.publish();
+    }
+
+    fn finish(self) {
+        self.0.finish();
     }
 }
 
@@ -1371,21 +1408,26 @@ const FLOOR: usize = 0;
 const FLOOR_PAUSE: usize = 1;
 const TWO_LINE: usize = 2;
 const RING: usize = 3;
-const RING_NO_PAUSE: usize = 4;
-const DISRUPTOR: usize = 5;
-const DISRUPTOR_HINT: usize = 6;
-const DISRUPTOR_POLLER: usize = 7;
-const ARRAY_QUEUE: usize = 8;
-const CHANNEL_RECV: usize = 9;
-const CHANNEL_TRY_RECV: usize = 10;
+const RING_PAUSE: usize = 4;
+const RING_PER_PUSH: usize = 5;
+const DISRUPTOR: usize = 6;
+const DISRUPTOR_HINT: usize = 7;
+const DISRUPTOR_POLLER: usize = 8;
+const ARRAY_QUEUE: usize = 9;
+const CHANNEL_RECV: usize = 10;
+const CHANNEL_TRY_RECV: usize = 11;
 
 fn new_rows() -> Vec<Row> {
     vec![
         Row::new("floor", "two cache-padded AtomicU64s, pure spin (paced: one AtomicU64 stamp)"),
         Row::new("floor, pause", "the same with std::hint::spin_loop per poll"),
         Row::new("floor, cursor+slot", "64-byte slot line then a cursor per message, spin_loop per poll"),
-        Row::new("halcyon ring", "push + publish per message; wait_poll(BusySpin: pause per idle step)"),
-        Row::new("ring, no-pause wait", "the same, with a WaitStrategy whose idle does nothing"),
+        Row::new(
+            "halcyon ring",
+            "push + publish per message (burst64: push_batch(64) + publish); wait_poll(BusySpin)",
+        ),
+        Row::new("ring, pause wait", "the same, with a WaitStrategy that pauses per idle step"),
+        Row::new("ring, per-push batch", "burst64 only: 64 push calls + publish, wait_poll(BusySpin)"),
         Row::new("disruptor handler", "build_single_producer(BusySpin).handle_events_with, pinned handler"),
         Row::new("disruptor hint", "the same with BusySpinWithSpinLoopHint"),
         Row::new("disruptor poller", "EventPoller spun without pause on our own pinned thread"),
@@ -1404,7 +1446,7 @@ fn repetition<W: Waiting>(settings: &Settings, rows: &mut [Row], repetition: usi
             (FLOOR_PAUSE, floor_hop::<W, true>(settings)),
             (TWO_LINE, two_line_hop::<W, true>(settings)),
             (RING, hop(settings, ring_pair::<W::Ring>)),
-            (RING_NO_PAUSE, hop(settings, ring_pair::<W::RingNoPause>)),
+            (RING_PAUSE, hop(settings, ring_pair::<W::RingPause>)),
             (DISRUPTOR, disruptor_handler_hop::<W>(settings, W::disruptor())),
             (DISRUPTOR_HINT, disruptor_handler_hop::<W>(settings, W::disruptor_hint())),
             (DISRUPTOR_POLLER, hop(settings, disruptor_poller_pair::<W>)),
@@ -1420,7 +1462,7 @@ fn repetition<W: Waiting>(settings: &Settings, rows: &mut [Row], repetition: usi
             (FLOOR_PAUSE, floor_paced::<W, true>(settings)),
             (TWO_LINE, two_line_paced::<W, true>(settings)),
             (RING, paced::<W, _, _>(settings, ring_pair::<W::Ring>)),
-            (RING_NO_PAUSE, paced::<W, _, _>(settings, ring_pair::<W::RingNoPause>)),
+            (RING_PAUSE, paced::<W, _, _>(settings, ring_pair::<W::RingPause>)),
             (DISRUPTOR, disruptor_handler_paced::<W>(settings, W::disruptor())),
             (DISRUPTOR_HINT, disruptor_handler_paced::<W>(settings, W::disruptor_hint())),
             (DISRUPTOR_POLLER, paced::<W, _, _>(settings, disruptor_poller_pair::<W>)),
@@ -1436,7 +1478,7 @@ fn repetition<W: Waiting>(settings: &Settings, rows: &mut [Row], repetition: usi
     // contender always runs first or last, nor alone in one placement of the cores.
     let bursts: [(usize, &dyn Fn() -> f64); 8] = [
         (RING, &|| burst(settings, ring_pair::<W::Ring>, 1)),
-        (RING_NO_PAUSE, &|| burst(settings, ring_pair::<W::RingNoPause>, 1)),
+        (RING_PAUSE, &|| burst(settings, ring_pair::<W::RingPause>, 1)),
         (DISRUPTOR, &|| disruptor_handler_burst(settings, W::disruptor(), 1)),
         (DISRUPTOR_HINT, &|| disruptor_handler_burst(settings, W::disruptor_hint(), 1)),
         (DISRUPTOR_POLLER, &|| burst(settings, disruptor_poller_pair::<W>, 1)),
@@ -1444,9 +1486,10 @@ fn repetition<W: Waiting>(settings: &Settings, rows: &mut [Row], repetition: usi
         (CHANNEL_RECV, &|| burst(settings, channel_pair, 1)),
         (CHANNEL_TRY_RECV, &|| burst(settings, channel_try_pair::<W>, 1)),
     ];
-    let batched: [(usize, &dyn Fn() -> f64); 5] = [
+    let batched: [(usize, &dyn Fn() -> f64); 6] = [
         (RING, &|| burst(settings, ring_pair::<W::Ring>, BATCH)),
-        (RING_NO_PAUSE, &|| burst(settings, ring_pair::<W::RingNoPause>, BATCH)),
+        (RING_PAUSE, &|| burst(settings, ring_pair::<W::RingPause>, BATCH)),
+        (RING_PER_PUSH, &|| burst(settings, ring_per_push_pair::<W::Ring>, BATCH)),
         (DISRUPTOR, &|| disruptor_handler_burst(settings, W::disruptor(), BATCH)),
         (DISRUPTOR_HINT, &|| disruptor_handler_burst(settings, W::disruptor_hint(), BATCH)),
         (DISRUPTOR_POLLER, &|| burst(settings, disruptor_poller_pair::<W>, BATCH)),

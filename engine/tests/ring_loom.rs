@@ -81,6 +81,24 @@ fn one_consumer_wraps_without_loss_duplication_or_tearing() {
     });
 }
 
+// `push_batch` of three items into two slots: the batch is larger than the ring, so the
+// producer must publish its first two items before it waits for the consumer to free slot 0
+// (else a deadlock loom reports), then write the third through the same local index.
+#[test]
+fn a_batch_larger_than_the_ring_is_split_without_loss_or_tearing() {
+    check(PREEMPTIONS, || {
+        let mut builder = RingBuilder::new(2, FILL).unwrap();
+        builder.consumer("reader", &[]);
+        let (mut producer, mut consumers) = builder.build();
+        let mut consumer = consumers.pop().unwrap();
+
+        let reader = thread::spawn(move || drain(&mut consumer, BusySpin, 2, |_| ()));
+        producer.push_batch(3, &mut BusySpin, pair);
+        producer.close();
+        assert_eq!(reader.join().unwrap(), 3);
+    });
+}
+
 // `second` is built after `first`: it must never see a slot `first` has not consumed, even
 // though both read the producer's slots directly, and the producer (gated by `second`, the
 // leaf) must not overwrite what `second` has not read. `first` polls on the producer's thread

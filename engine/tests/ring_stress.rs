@@ -109,26 +109,42 @@ fn drain(
 }
 
 /// Pushes `count` lines in batches of 1..=2×capacity (so some batches overflow the free space
-/// and `push` must publish them itself), half through `try_push`.
+/// and `push` or `push_batch` must publish them itself), a third each through `try_push`,
+/// `push` and `push_batch`.
 fn produce(mut producer: engine::ring::Producer<Line>, count: u64, seed: u64, mut wait: impl WaitStrategy) {
     let mut rng = Rng(seed);
     let batch_limit = 2 * producer.capacity() as u64;
     let mut sequence = 0;
     while sequence < count {
         let batch = (1 + rng.below(batch_limit)).min(count - sequence);
-        let through_try = rng.below(2) == 0;
-        for _ in 0..batch {
-            if through_try {
-                let mut value = line(sequence);
-                while let Err(back) = producer.try_push(value) {
-                    value = back;
-                    producer.publish();
-                    thread::yield_now();
+        match rng.below(3) {
+            0 => {
+                for _ in 0..batch {
+                    let mut value = line(sequence);
+                    while let Err(back) = producer.try_push(value) {
+                        value = back;
+                        producer.publish();
+                        thread::yield_now();
+                    }
+                    sequence += 1;
                 }
-            } else {
-                producer.push(line(sequence), &mut wait);
             }
-            sequence += 1;
+            1 => {
+                for _ in 0..batch {
+                    producer.push(line(sequence), &mut wait);
+                    sequence += 1;
+                }
+            }
+            _ => {
+                let mut next = sequence;
+                producer.push_batch(batch as usize, &mut wait, |ring_sequence| {
+                    assert_eq!(ring_sequence, next, "push_batch asked out of order");
+                    next += 1;
+                    line(ring_sequence)
+                });
+                assert_eq!(next, sequence + batch);
+                sequence = next;
+            }
         }
         producer.publish();
         assert_eq!(producer.published(), sequence);
@@ -206,6 +222,57 @@ fn every_consumer_sees_every_slot_once_in_order_untorn() {
     let counts = join_all(threads);
     assert_eq!(counts, [SLOTS; 4]);
     eprintln!("{SLOTS} slots through 3 consumers in {:?}", start.elapsed());
+}
+
+// `push_batch` with batches of many laps of a 16-slot ring, against a slow blocking consumer
+// and a fast one: each batch must be split, published part by part as the consumers free
+// room, and arrive whole and in order.
+#[test]
+fn batches_of_many_laps_reach_slow_consumers() {
+    let count = SLOTS / 4;
+    let mut builder = RingBuilder::new(16, FILL).unwrap();
+    builder.consumer("fast", &[]);
+    builder.consumer("slow", &[]);
+    let (mut producer, consumers) = builder.build();
+    let [fast, slow]: [Consumer<Line>; 2] = consumers.try_into().unwrap();
+    let threads = vec![
+        thread::spawn(move || {
+            let mut rng = Rng(5);
+            let mut wait = SpinThenYield::default();
+            let mut sequence = 0;
+            while sequence < count {
+                // Up to 20 laps; sometimes a small one.
+                let batch = (1 + rng.below(20 * 16)).min(count - sequence);
+                producer.push_batch(batch as usize, &mut wait, line);
+                sequence += batch;
+                if rng.below(4) == 0 {
+                    producer.publish();
+                }
+            }
+            producer.close();
+            count
+        }),
+        thread::spawn(move || drain(fast, SpinThenYield::default(), || 7, |_| ())),
+        thread::spawn({
+            let mut rng = Rng(11);
+            move || {
+                drain(
+                    slow,
+                    Blocking::new().wake_after(4),
+                    || 1 + rng.below(5) as usize,
+                    |sequence| {
+                        if sequence % 61 == 0 {
+                            thread::yield_now();
+                        }
+                        if sequence % (count / 20) == 0 {
+                            thread::sleep(Duration::from_millis(1));
+                        }
+                    },
+                )
+            }
+        }),
+    ];
+    assert_eq!(join_all(threads), [count; 3]);
 }
 
 // A busy-spinning consumer (the pinned quoting core's strategy) against a spin-then-yield

@@ -4,7 +4,7 @@
 //!   when it is missing).
 //! - [`CountingAllocator`] and [`thread_allocations`]: a global allocator that counts the
 //!   allocations of each thread, for the "no allocation once warm" checks.
-//! - [`replay::Replay`] (feature `replay`): the Binance USD-M BTCUSDT recording decoded,
+//! - `replay::Replay` (feature `replay`): the Binance USD-M BTCUSDT recording decoded,
 //!   sequenced and applied to a book, frame by frame.
 //!
 //! Only ever a dev-dependency.

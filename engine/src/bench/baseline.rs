@@ -18,7 +18,7 @@ use crate::latency::{FrameClass, LatencyHistograms, Metric, Stage};
 use crate::order::BinanceOrderEncoder;
 use crate::pipeline::core::{CoreConfig, CoreOutcome, QuotingCore};
 use crate::pipeline::pacing::Schedule;
-use crate::pipeline::{GatewayReport, PipelineError};
+use crate::pipeline::{GatewayReport, PipelineError, wait_until};
 use crate::sys::affinity::{Placement, pin_current_thread};
 use feeds::inspect::OwnedFrame;
 use feeds::venue::binance::{DepthSequencer, DepthUpdate, MessageKind, PriceLevel, VENUE};
@@ -314,18 +314,8 @@ pub fn run_baseline(
                 let mut unparsed = 0;
                 let start = feed_clock.now().0;
                 for (index, frame) in frames.iter().enumerate() {
-                    let due = start + schedule.offset(index);
-                    loop {
-                        let now = feed_clock.now().0;
-                        if now >= due {
-                            break;
-                        }
-                        if spin || due - now < 50_000 {
-                            std::hint::spin_loop();
-                        } else {
-                            std::thread::yield_now();
-                        }
-                    }
+                    // The same pacing as halcyon's feed.
+                    wait_until(&feed_clock, start + schedule.offset(index), spin);
                     // The same copy halcyon's feed makes (the socket read).
                     let bytes = frame.payload.clone();
                     let in_hand = feed_clock.now();

@@ -4,6 +4,7 @@ use super::builder::ConsumerId;
 use super::cursor::DROPPED;
 use super::park::{ParkSite, Parking};
 use super::sequences::Shared;
+use super::slots::RawSlots;
 use super::sync::{Arc, ThreadId};
 use super::wait::WaitStrategy;
 
@@ -36,6 +37,9 @@ use super::wait::WaitStrategy;
 /// ```
 pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
+    /// `shared.slots`, held here so that a poll indexes the cells without going through the
+    /// `Arc` (valid while `shared` is).
+    slots: RawSlots<T>,
     id: ConsumerId,
     name: &'static str,
     /// The next sequence to read: slots consumed so far. The value of this consumer's shared
@@ -55,7 +59,8 @@ pub struct Closed;
 
 impl<T: Copy + Send> Consumer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>, id: ConsumerId, name: &'static str) -> Self {
-        Self { shared, id, name, position: 0, readable_limit: 0, registered: None }
+        let slots = shared.slots.raw();
+        Self { shared, slots, id, name, position: 0, readable_limit: 0, registered: None }
     }
 
     /// The name given to [`RingBuilder::consumer`](super::RingBuilder::consumer).
@@ -86,6 +91,7 @@ impl<T: Copy + Send> Consumer<T> {
             return 0;
         }
         let end = self.position + count;
+        let slots = self.slots;
         for sequence in self.position..end {
             // SAFETY: `Slots::read`'s contract holds. `sequence < readable_limit`, which was loaded
             // with Acquire from the producer's cursor, or from dependencies' cursors that each
@@ -94,8 +100,9 @@ impl<T: Copy + Send> Consumer<T> {
             // happens-before this read. The producer does not write this cell again (sequence
             // `sequence + capacity`) until it has loaded (Acquire) our cursor, or that of a
             // consumer built after us (never ahead of ours), at or past `sequence + 1`; we store
-            // ours (Release) only below, after this read.
-            let value = unsafe { self.shared.slots.read(sequence) };
+            // ours (Release) only below, after this read. `slots` is alive while `self.shared`
+            // is.
+            let value = unsafe { slots.read(sequence) };
             f(&value, sequence);
         }
         self.position = end;

@@ -3,9 +3,11 @@
 //! - [`RingBuilder`] takes the capacity (a power of two), the fill value and the consumers with
 //!   their dependencies ([`ConsumerId`]s), and builds the ring. Construction errors are
 //!   [`RingError`] values.
-//! - [`Producer`] is the one writer: [`push`](Producer::push) (waits for room) or
-//!   [`try_push`](Producer::try_push) (hands the value back when full) write slots, and
-//!   [`publish`](Producer::publish) makes them visible, a batch at a time, with one store.
+//! - [`Producer`] is the one writer: [`push`](Producer::push) (waits for room),
+//!   [`try_push`](Producer::try_push) (hands the value back when full) or
+//!   [`push_batch`](Producer::push_batch) (many values, one room check per run of free slots)
+//!   write slots, and [`publish`](Producer::publish) makes them visible, a batch at a time, with
+//!   one store.
 //! - [`Consumer`] reads: [`poll`](Consumer::poll) never waits, [`wait_poll`](Consumer::wait_poll)
 //!   waits with a [`WaitStrategy`] and returns [`Closed`] at the end. A consumer built `after`
 //!   others sees a slot only once they have consumed it (e.g. telemetry after the quoting core).
@@ -55,20 +57,21 @@
 //!    dependents, so no thread's early exit can deadlock the others.
 //!
 //! # Guarantees
-//! - After `build`, `push`, `try_push`, `publish`, `poll` and `wait_poll` neither allocate, lock
-//!   nor make system calls, with one exception: unparking a [`Blocking`] consumer that is
-//!   parked and due, from `publish`, or from `push`/`try_push` on a full ring (a futex wake; the
+//! - After `build`, `push`, `push_batch`, `try_push`, `publish`, `poll` and `wait_poll` neither
+//!   allocate, lock nor make system calls, with one exception: unparking a [`Blocking`] consumer
+//!   that is parked and due, from `publish`, or from `push`/`push_batch`/`try_push` on a full
+//!   ring (a futex wake; the
 //!   thread handle is cloned under a mutex that only a consumer parking on a new thread takes).
 //!   With no consumer parked, the wake-up check costs one relaxed load and a not-taken branch.
-//!   While they wait, `push` and `wait_poll` do what their [`WaitStrategy`] does (spin, yield,
+//!   While they wait, `push`, `push_batch` and `wait_poll` do what their [`WaitStrategy`] does (spin, yield,
 //!   park).
 //! - A consumer sees each published slot exactly once, in sequence order, and whole: the
 //!   producer never writes a slot while a consumer may read it.
 //! - The producer re-reads the consumers' cursors only when its cached view says the next slot
 //!   may still be unread (once per `capacity` pushes at best); a consumer re-reads the producer's
 //!   cursor (or its dependencies') only when it has consumed all it knew about.
-//! - This module holds all the `unsafe` code of the crate: the two accesses to slot memory,
-//!   whose contract is spelled out in `slots.rs` and discharged at each call.
+//! - This module holds all the `unsafe` code of the crate: the accesses to slot memory, whose
+//!   contract is spelled out in `slots.rs` and discharged at each call.
 //!
 //! # Memory orderings, in short
 //! The producer writes slots, then stores its cursor with **Release**; consumers load it with

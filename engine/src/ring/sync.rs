@@ -31,6 +31,14 @@ pub(super) fn spin_loop() {
     loom::thread::yield_now();
 }
 
+/// One step of a busy wait that does not even pause: nothing at all, except under loom, where it
+/// yields (see [`spin_loop`]).
+#[inline]
+pub(super) fn spin_without_pause() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
 /// Puts one consumer's thread to sleep and wakes it: std's `park_timeout`/`unpark`, with the
 /// thread handle registered by the consumer the first time it parks on a thread.
 #[cfg(not(loom))]
