@@ -202,3 +202,31 @@ fn bench_arguments_are_checked_before_anything_runs() {
     let help = text(&halcyon(&["bench", "tick-to-quote", "--help"]).stdout);
     assert!(help.contains("--baseline") && help.contains("Examples"), "{help}");
 }
+
+#[test]
+fn bench_says_why_it_runs_unpinned() {
+    let recording = data_dir().join("binance-usdm/btcusdt_20240808.gz");
+    let dir = std::env::temp_dir().join(format!("halcyon-cli-pin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("halcyon.toml");
+    // Core 4096 exists on no machine this runs on.
+    std::fs::write(&config, "[threads]\nfeed_core = 0\nquoting_core = 4096\n").unwrap();
+    let output = halcyon(&[
+        "bench",
+        "tick-to-quote",
+        "--data",
+        recording.to_str().unwrap(),
+        "--limit",
+        "3000",
+        "--warmup",
+        "1000",
+        "--burst",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(dir).unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let log = text(&output.stderr);
+    assert!(log.contains("running unpinned") && log.contains("core 4096"), "{log}");
+    assert!(text(&output.stdout).contains("unpinned, yielding waits"));
+}

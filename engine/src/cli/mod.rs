@@ -56,9 +56,24 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit status: `--strict` and the data had problems.
 pub const EXIT_DATA_PROBLEMS: u8 = 3;
 
+/// Log lines go to stderr; `HALCYON_LOG` sets the filter (`tracing` directives such as `info` or
+/// `engine=debug`), default `warn`.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HALCYON_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    // A second call (tests running commands in-process) keeps the first subscriber.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_env_filter(filter)
+        .try_init();
+}
+
 /// Parses `arguments` and runs the command; returns the exit status. Errors are printed to
 /// stderr here.
 pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
+    init_logging();
     let cli = match args::Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {
