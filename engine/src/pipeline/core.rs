@@ -177,7 +177,10 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let mut decided = applied;
         let mut sent = false;
         let slot = self.slot_of.get(event.instrument.index()).copied().unwrap_or(usize::MAX);
-        if slot < self.quoted.len() && end.frame_kind != FrameEnd::UNDECODED {
+        // A frame that produced no event (ignored kind, buffered or stale diff, undecodable)
+        // changed nothing to decide on; its FrameEnd still carries the quoted instrument's id 0
+        // by default, so it must not be taken for one of its frames.
+        if slot < self.quoted.len() && end.events > 0 {
             self.decide(slot, event.exchange_time);
             decided = self.clock.now();
             sent = self.send(event.exchange_time);
