@@ -127,11 +127,6 @@ impl FeedHandler {
         self.stats
     }
 
-    /// The parse and publish histograms.
-    pub fn histograms(&self) -> &LatencyHistograms {
-        &self.histograms
-    }
-
     /// Ends the handler, keeping what a report needs.
     pub fn finish(self) -> (FeedStats, LatencyHistograms) {
         (self.stats, self.histograms)

@@ -8,7 +8,7 @@
 //! (reported once, with the path) but never the recorder, which keeps consuming so the
 //! producer is never blocked by a full disk.
 
-use crate::gateway::fnv1a;
+use crate::gateway::{FNV_OFFSET, fnv1a};
 use feeds::{Event, EventKind};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -37,8 +37,6 @@ pub struct Recorder {
     journal: Option<(PathBuf, BufWriter<File>)>,
     journal_error: Option<String>,
 }
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 impl Recorder {
     /// A recorder that only digests.
