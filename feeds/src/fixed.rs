@@ -81,6 +81,13 @@ impl Step {
         Decimal::new(self.units, self.decimals)
     }
 
+    /// The step as an `f64` (for signal maths, never for prices on the wire): `0.1` is
+    /// `0.1_f64`, exact to the nearest double.
+    #[inline]
+    pub fn to_f64(self) -> f64 {
+        self.units as f64 / self.pow as f64
+    }
+
     /// Fractional digits of the step (`0.10` has 1).
     #[inline]
     pub const fn decimals(self) -> u32 {

@@ -19,7 +19,8 @@ use std::fmt;
 macro_rules! integer_unit {
     ($(#[$meta:meta])* $name:ident($inner:ty)) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
         #[repr(transparent)]
         pub struct $name(pub $inner);
 
@@ -126,7 +127,8 @@ impl InstrumentId {
 }
 
 /// Side of the book; for a trade, the side of the aggressor (`Bid` = buyer took the ask).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Side {
     /// Bids (buyers). For a trade: the buyer was the aggressor.

@@ -1,38 +1,60 @@
-//! [`StrategyConfig`]: what the quoter is told, read from the engine's config file and checked
-//! once at start-up with [`StrategyConfig::validate`].
+//! [`StrategyConfig`]: what the quoter is told, read from the engine's config file (the
+//! `[strategy]` table and its sub-tables) and checked once at start-up with
+//! [`StrategyConfig::validate`].
 //!
-//! Every field has a default (see [`StrategyConfig::default`]), so a config names only what it
+//! Every field has a default (see each type's `Default`), so a config names only what it
 //! changes; unknown fields are errors, so a misspelt one is not silently ignored. Sizes are in
-//! lots of the instrument (BTCUSDT on Binance USD-M: 0.001 BTC), spreads and skew in basis
-//! points of the fair value, with a floor in ticks.
+//! lots of the instrument (BTCUSDT on Binance USD-M: 0.001 BTC), price distances in ticks or
+//! basis points of the fair value as each field says.
+//!
+//! Layout:
+//! - top level: which policy and fair value, sizes, inventory limit, the half-spread floor
+//!   (maker fee + minimum ticks) and cap, whether quotes may cross the book;
+//! - one table per policy: `[strategy.fixed]`, `[strategy.avellaneda_stoikov]`,
+//!   `[strategy.glft]`, `[strategy.toxicity_aware]` (only the selected one is used, all are
+//!   validated);
+//! - one table per signal: `[strategy.lfwm]`, `[strategy.toxicity]`, `[strategy.volatility]`,
+//!   `[strategy.arrivals]`.
 //!
 //! ```
-//! # use strategy::StrategyConfig;
+//! # use strategy::{PolicyKind, StrategyConfig};
 //! # use feeds::Lots;
-//! let config: StrategyConfig = toml::from_str("half_spread_bps = 2.5\norder_qty = 3")?;
-//! assert_eq!(config.half_spread_bps, 2.5);
+//! let config: StrategyConfig = toml::from_str(
+//!     "policy = \"glft\"\norder_qty = 3\n[glft]\ngamma = 0.05\n",
+//! )?;
+//! assert_eq!(config.policy, PolicyKind::Glft);
 //! assert_eq!(config.order_qty, Lots(3));
+//! assert_eq!(config.glft.gamma, 0.05);
 //! assert_eq!(config.max_inventory, StrategyConfig::default().max_inventory);
 //! config.validate()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::arrivals::ArrivalConfig;
+use crate::fair_value::FairValueKind;
+use crate::forced_flow::LfwmConfig;
+use crate::policy::avellaneda_stoikov::AvellanedaStoikovConfig;
+use crate::policy::fixed::FixedConfig;
+use crate::policy::glft::GlftConfig;
+use crate::policy::toxicity_aware::ToxicityAwareConfig;
+use crate::spread_policy::PolicyKind;
+use crate::toxicity::ToxicityConfig;
+use crate::volatility::VolatilityConfig;
 use feeds::Lots;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Basis points in one.
 pub(crate) const BPS: f64 = 10_000.0;
 
 /// The quoter's parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StrategyConfig {
-    /// Half the quoted spread, in basis points of the fair value, before the tick floor.
-    /// Default 1.0 (about 62 ticks on BTCUSDT at 61 700 USDT with a 0.1 tick). In `[0, 10 000]`.
-    pub half_spread_bps: f64,
-    /// Floor of each half-spread, in ticks. Default 1.0. At least 0.5, so that a bid and an ask
-    /// around the same fair value are always at least one tick apart.
-    pub min_half_spread_ticks: f64,
+    /// Which spread policy decides the half-spreads and the skew. Default `toxicity_aware`.
+    pub policy: PolicyKind,
+    /// Where the quotes are centred: `lfwm` (the liquidation-flow-weighted mid, the default) or
+    /// `microprice`.
+    pub fair_value: FairValueKind,
     /// Size of each quote, in lots. Default 1. Positive.
     #[serde(deserialize_with = "lots")]
     pub order_qty: Lots,
@@ -41,21 +63,55 @@ pub struct StrategyConfig {
     /// cut so that its full fill cannot pass the limit. Default 10. Positive.
     #[serde(deserialize_with = "lots")]
     pub max_inventory: Lots,
-    /// Inventory skew: how far both quotes move against the inventory, in basis points of the
-    /// fair value, at full inventory (±`max_inventory`); linear in between. Long inventory moves
-    /// both quotes down (sell more readily, buy less), short moves them up. Default 0.5.
-    /// In `[0, 10 000]`.
-    pub skew_bps_at_max_inventory: f64,
+    /// Maker fee in basis points (negative for a rebate). The half-spread is never below
+    /// `maker_fee_bps` of the fair value plus `min_half_spread_ticks`. Default 0 (Binance
+    /// USD-M's regular tier is 2.0; market-maker tiers are at or below 0). In `[−100, 100]`.
+    pub maker_fee_bps: f64,
+    /// Minimum half-spread above the fee, in ticks. Default 1.0. At least 0.5, so a bid and an
+    /// ask around the same centre are always at least one tick apart.
+    pub min_half_spread_ticks: f64,
+    /// Largest half-spread, in basis points of the fair value. Default 25. At least the floor.
+    pub max_half_spread_bps: f64,
+    /// Let a quote cross the book's opposite best (take liquidity). Default false: a bid is
+    /// held at best ask − 1 tick and an ask at best bid + 1 tick.
+    pub allow_cross: bool,
+    /// `[strategy.fixed]`.
+    pub fixed: FixedConfig,
+    /// `[strategy.avellaneda_stoikov]`.
+    pub avellaneda_stoikov: AvellanedaStoikovConfig,
+    /// `[strategy.glft]`.
+    pub glft: GlftConfig,
+    /// `[strategy.toxicity_aware]`.
+    pub toxicity_aware: ToxicityAwareConfig,
+    /// `[strategy.lfwm]`: forced flow and the liquidation-flow-weighted mid.
+    pub lfwm: LfwmConfig,
+    /// `[strategy.toxicity]`: the toxicity score.
+    pub toxicity: ToxicityConfig,
+    /// `[strategy.volatility]`.
+    pub volatility: VolatilityConfig,
+    /// `[strategy.arrivals]`: the online fit of fill intensities `A·e^(−kδ)`.
+    pub arrivals: ArrivalConfig,
 }
 
 impl Default for StrategyConfig {
     fn default() -> StrategyConfig {
         StrategyConfig {
-            half_spread_bps: 1.0,
-            min_half_spread_ticks: 1.0,
+            policy: PolicyKind::default(),
+            fair_value: FairValueKind::default(),
             order_qty: Lots(1),
             max_inventory: Lots(10),
-            skew_bps_at_max_inventory: 0.5,
+            maker_fee_bps: 0.0,
+            min_half_spread_ticks: 1.0,
+            max_half_spread_bps: 25.0,
+            allow_cross: false,
+            fixed: FixedConfig::default(),
+            avellaneda_stoikov: AvellanedaStoikovConfig::default(),
+            glft: GlftConfig::default(),
+            toxicity_aware: ToxicityAwareConfig::default(),
+            lfwm: LfwmConfig::default(),
+            toxicity: ToxicityConfig::default(),
+            volatility: VolatilityConfig::default(),
+            arrivals: ArrivalConfig::default(),
         }
     }
 }
@@ -74,6 +130,12 @@ pub struct StrategyConfigError {
 }
 
 impl StrategyConfigError {
+    /// `field` (spelt as in the config file, with its table: `toxicity.rise_half_life_s`) has
+    /// `value`, which breaks `requirement`.
+    pub fn new(field: &'static str, value: impl ToString, requirement: &'static str) -> StrategyConfigError {
+        StrategyConfigError { field, value: value.to_string(), requirement }
+    }
+
     /// The offending field, as spelt in the config file.
     pub fn field(&self) -> &'static str {
         self.field
@@ -86,26 +148,18 @@ impl StrategyConfigError {
 }
 
 impl StrategyConfig {
-    /// Checks every field; the first bad one is named in the error.
+    /// Checks every field, then every table; the first bad one is named in the error.
     pub fn validate(&self) -> Result<(), StrategyConfigError> {
-        fn check(
-            ok: bool,
-            field: &'static str,
-            value: impl ToString,
-            requirement: &'static str,
-        ) -> Result<(), StrategyConfigError> {
-            if ok {
-                Ok(())
-            } else {
-                Err(StrategyConfigError { field, value: value.to_string(), requirement })
-            }
-        }
-        let bps_range = 0.0..=BPS;
+        let check = |ok: bool, field: &'static str, value: f64, requirement: &'static str| {
+            if ok { Ok(()) } else { Err(StrategyConfigError::new(field, value, requirement)) }
+        };
+        check(self.order_qty.0 > 0, "order_qty", self.order_qty.0 as f64, "must be positive")?;
+        check(self.max_inventory.0 > 0, "max_inventory", self.max_inventory.0 as f64, "must be positive")?;
         check(
-            bps_range.contains(&self.half_spread_bps),
-            "half_spread_bps",
-            self.half_spread_bps,
-            "must be between 0 and 10000",
+            (-100.0..=100.0).contains(&self.maker_fee_bps),
+            "maker_fee_bps",
+            self.maker_fee_bps,
+            "must be between -100 and 100",
         )?;
         check(
             self.min_half_spread_ticks >= 0.5 && self.min_half_spread_ticks.is_finite(),
@@ -113,14 +167,20 @@ impl StrategyConfig {
             self.min_half_spread_ticks,
             "must be a finite number of at least 0.5",
         )?;
-        check(self.order_qty.0 > 0, "order_qty", self.order_qty, "must be positive")?;
-        check(self.max_inventory.0 > 0, "max_inventory", self.max_inventory, "must be positive")?;
         check(
-            bps_range.contains(&self.skew_bps_at_max_inventory),
-            "skew_bps_at_max_inventory",
-            self.skew_bps_at_max_inventory,
-            "must be between 0 and 10000",
-        )
+            (0.0..=BPS).contains(&self.max_half_spread_bps) && self.max_half_spread_bps > self.maker_fee_bps,
+            "max_half_spread_bps",
+            self.max_half_spread_bps,
+            "must be between 0 and 10000 and above maker_fee_bps",
+        )?;
+        self.fixed.validate()?;
+        self.avellaneda_stoikov.validate()?;
+        self.glft.validate()?;
+        self.toxicity_aware.validate()?;
+        self.lfwm.validate()?;
+        self.toxicity.validate()?;
+        self.volatility.validate()?;
+        self.arrivals.validate()
     }
 }
 
@@ -137,25 +197,49 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(&str, StrategyConfig); 6] = [
-            ("half_spread_bps", StrategyConfig { half_spread_bps: -1.0, ..StrategyConfig::default() }),
-            ("half_spread_bps", StrategyConfig { half_spread_bps: f64::NAN, ..StrategyConfig::default() }),
-            (
-                "min_half_spread_ticks",
-                StrategyConfig { min_half_spread_ticks: 0.25, ..StrategyConfig::default() },
-            ),
-            ("order_qty", StrategyConfig { order_qty: Lots(0), ..StrategyConfig::default() }),
-            ("max_inventory", StrategyConfig { max_inventory: Lots(-5), ..StrategyConfig::default() }),
-            (
-                "skew_bps_at_max_inventory",
-                StrategyConfig { skew_bps_at_max_inventory: f64::INFINITY, ..StrategyConfig::default() },
-            ),
+        let default = StrategyConfig::default;
+        let mut cases: Vec<(&str, StrategyConfig)> = vec![
+            ("order_qty", StrategyConfig { order_qty: Lots(0), ..default() }),
+            ("max_inventory", StrategyConfig { max_inventory: Lots(-5), ..default() }),
+            ("maker_fee_bps", StrategyConfig { maker_fee_bps: f64::NAN, ..default() }),
+            ("min_half_spread_ticks", StrategyConfig { min_half_spread_ticks: 0.25, ..default() }),
+            ("max_half_spread_bps", StrategyConfig { max_half_spread_bps: -1.0, ..default() }),
+            ("max_half_spread_bps", StrategyConfig { maker_fee_bps: 30.0, ..default() }),
         ];
+        let mut nested = |field, change: fn(&mut StrategyConfig)| {
+            let mut config = default();
+            change(&mut config);
+            cases.push((field, config));
+        };
+        nested("fixed.half_spread_bps", |config| config.fixed.half_spread_bps = -1.0);
+        nested("fixed.skew_bps_at_max_inventory", |config| {
+            config.fixed.skew_bps_at_max_inventory = f64::INFINITY
+        });
+        nested("avellaneda_stoikov.gamma", |config| config.avellaneda_stoikov.gamma = 0.0);
+        nested("toxicity_aware.a_tau", |config| config.toxicity_aware.a_tau = -1.0);
+        nested("lfwm.tau_s", |config| config.lfwm.tau_s = 0.0);
+        nested("lfwm.omega_max", |config| config.lfwm.omega_max = 1.5);
         for (field, config) in cases {
             let error = config.validate().unwrap_err();
             assert_eq!(error.field(), field, "{error}");
             assert!(error.to_string().contains(field), "{error}");
         }
+    }
+
+    #[test]
+    fn nested_tables_parse() {
+        let config: StrategyConfig = toml::from_str(
+            "policy = \"avellaneda_stoikov\"\nfair_value = \"microprice\"\n\
+             [avellaneda_stoikov]\ngamma = 0.001\nhorizon_s = 30\n[lfwm]\ntau_s = 10\n",
+        )
+        .unwrap();
+        assert_eq!(config.policy, PolicyKind::AvellanedaStoikov);
+        assert_eq!(config.fair_value, FairValueKind::Microprice);
+        assert_eq!((config.avellaneda_stoikov.gamma, config.avellaneda_stoikov.horizon_s), (0.001, 30.0));
+        assert_eq!(config.lfwm.tau_s, 10.0);
+        assert_eq!(config.lfwm.omega_max, LfwmConfig::default().omega_max);
+        assert!(toml::from_str::<StrategyConfig>("policy = \"aggressive\"").is_err());
+        assert!(toml::from_str::<StrategyConfig>("[lfwm]\ntau = 3").is_err());
     }
 
     #[test]

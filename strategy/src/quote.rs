@@ -12,7 +12,7 @@
 use feeds::{Lots, Ticks};
 
 /// One quote: price and size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct QuoteLevel {
     /// Price on the instrument's tick grid. Positive.
     pub price: Ticks,
@@ -21,7 +21,7 @@ pub struct QuoteLevel {
 }
 
 /// The quotes wanted now. When both sides are present, `bid.price < ask.price`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Quotes {
     /// The bid, if we want one.
     pub bid: Option<QuoteLevel>,

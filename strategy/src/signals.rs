@@ -1,22 +1,34 @@
 //! What the market looks like to the strategy, updated event by event.
 //!
 //! - [`Signals`]: a `Copy` snapshot of everything the signals know: the top of the book, its mid
-//!   and imbalance-weighted microprice, the last trade, and the latest exchange time seen. This
-//!   is what [`FairValue`](crate::FairValue) and [`SpreadPolicy`](crate::SpreadPolicy)
-//!   implementations read.
+//!   and imbalance-weighted microprice, the last trade, forced flow and the LFWM lean,
+//!   toxicity, volatility, fitted fill intensities, and the latest exchange time seen. This is
+//!   what [`FairValue`](crate::FairValue) and [`SpreadPolicy`](crate::SpreadPolicy)
+//!   implementations read, and what an explanation prints.
 //! - [`SignalEngine`]: keeps [`Signals`] current. Feed it every event of the instrument, after
 //!   the event has been applied to the [`OrderBook`], with [`SignalEngine::on_event`].
 //!
-//! Later signals (liquidation-flow-weighted mid, toxicity, volatility) become fields here, kept
-//! by the same engine, so every policy sees one consistent value of each per event.
+//! Per event, in order: time advances (a taker burst 10 ms old is closed; toxicity samples its
+//! grid); a trade joins a [`TakerBurst`](crate::taker::TakerBurst) and feeds VPIN and intensity;
+//! a liquidation enters the forced-flow record; at the end of a book update the top is re-read
+//! and feeds volatility, order-flow imbalance and the LFWM lean. A closed burst feeds forced
+//! flow (sweeps), toxicity (sweep depth, crossing) and the fill-intensity fit. Everything is
+//! allocated when the engine is built; nothing per event.
 
+use crate::arrivals::{ArrivalFit, ArrivalReading};
+use crate::config::StrategyConfig;
+use crate::forced_flow::{ForcedFlow, ForcedFlowReading};
+use crate::scale::Scale;
+use crate::taker::{BurstDetector, TakerBurst};
+use crate::toxicity::{Toxicity, ToxicityReading};
+use crate::volatility::{Volatility, VolatilityReading};
 use feeds::{Event, EventKind, Lots, Nanos, OrderBook, Side, Ticks};
 
 /// The top of the book as the strategy saw it at the last completed, trusted book update.
 ///
 /// Invariant: `bid < ask`, `bid_qty > 0`, `ask_qty > 0` (a trusted book is never crossed at the
 /// end of an update, and a level with zero quantity does not exist).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TopOfBook {
     /// Best bid price.
     pub bid: Ticks,
@@ -63,7 +75,7 @@ impl TopOfBook {
 }
 
 /// The last trade print seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LastTrade {
     /// Price.
     pub price: Ticks,
@@ -83,7 +95,7 @@ pub struct LastTrade {
 /// and are `None` while the book is untrusted (before its snapshot, after a gap) or has an
 /// empty side. They can be stale by however long the book has gone without an update; the risk
 /// gate, not the signals, decides when that is too long.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Signals {
     /// Best bid and ask and their sizes, from the book.
     pub top: Option<TopOfBook>,
@@ -102,43 +114,81 @@ pub struct Signals {
     pub exchange_time: Nanos,
     /// Times `top` was refreshed from a trusted, two-sided book (at the end of each update).
     pub book_updates: u64,
+    /// Forced flow: mean price, intensity, lean weight and the LFWM lean, side pressures.
+    pub forced: ForcedFlowReading,
+    /// The toxicity score and its components.
+    pub toxicity: ToxicityReading,
+    /// Volatility estimates (log-return std per √second).
+    pub volatility: VolatilityReading,
+    /// Fill intensity `A·e^(−kδ)` fitted from taker bursts.
+    pub arrivals: ArrivalReading,
+    /// Taker bursts completed.
+    pub bursts: u64,
 }
 
 /// Keeps [`Signals`] current from events and the book.
-///
-/// Holds no buffers: [`on_event`](SignalEngine::on_event) is a few comparisons and, at the end
-/// of a book update, two reads of the book's best levels.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SignalEngine {
     signals: Signals,
+    scale: Scale,
+    bursts: BurstDetector,
+    forced: ForcedFlow,
+    toxicity: Toxicity,
+    volatility: Volatility,
+    arrivals: ArrivalFit,
 }
 
 impl SignalEngine {
-    /// An engine that knows nothing yet.
-    pub fn new() -> SignalEngine {
-        SignalEngine::default()
+    /// An engine that knows nothing yet, for an instrument of this `scale`. Allocates every
+    /// history it will keep. `config` must validate.
+    pub fn new(config: &StrategyConfig, scale: Scale) -> SignalEngine {
+        let mut engine = SignalEngine {
+            signals: Signals::default(),
+            scale,
+            bursts: BurstDetector::new(),
+            forced: ForcedFlow::new(&config.lfwm, scale),
+            toxicity: Toxicity::new(&config.toxicity, scale),
+            volatility: Volatility::new(&config.volatility),
+            arrivals: ArrivalFit::new(&config.arrivals),
+        };
+        engine.publish();
+        engine
     }
 
     /// Takes one event, which the caller has already applied to `book`.
     ///
     /// At the last event of a book update, and at any event that can change the book's trust
     /// (a feed status, a clear), the top of the book is re-read: from `book` if it is trusted,
-    /// else cleared. A trade becomes [`Signals::last_trade`]. Every event's exchange time
-    /// advances [`Signals::exchange_time`].
+    /// else cleared. Every event's exchange time advances [`Signals::exchange_time`] and the
+    /// time-driven signals.
     #[inline]
     pub fn on_event(&mut self, event: &Event, book: &OrderBook) {
-        let signals = &mut self.signals;
-        if event.exchange_time > signals.exchange_time {
-            signals.exchange_time = event.exchange_time;
+        if event.exchange_time > self.signals.exchange_time {
+            self.signals.exchange_time = event.exchange_time;
         }
+        let now = self.signals.exchange_time;
+        if let Some(burst) = self.bursts.on_time(now) {
+            self.on_burst(&burst);
+        }
+        self.toxicity.on_time(now);
+        self.arrivals.on_time(now);
         match event.kind() {
             EventKind::Trade(trade) => {
-                signals.last_trade = Some(LastTrade {
+                self.signals.last_trade = Some(LastTrade {
                     price: trade.price,
                     qty: trade.qty,
                     aggressor: trade.aggressor,
                     time: event.exchange_time,
                 });
+                let mid = self.signals.mid;
+                if let Some(burst) = self.bursts.on_trade(event.exchange_time, &trade, mid, &self.scale) {
+                    self.on_burst(&burst);
+                }
+                self.toxicity.on_trade(event.exchange_time, &trade);
+            }
+            EventKind::Liquidation(liquidation) => {
+                self.forced.on_liquidation(event.exchange_time, &liquidation);
+                self.forced.update(now, self.signals.microprice);
             }
             EventKind::BookLevel(_) | EventKind::BookClear(_) if event.is_last_of_update() => {
                 self.refresh_top(book);
@@ -146,24 +196,68 @@ impl SignalEngine {
             EventKind::BookClear(_) | EventKind::FeedStatus(_) => self.refresh_top(book),
             _ => {}
         }
+        self.publish();
+    }
+
+    /// One of our own orders filled (`side` is our order's side), with the half-spread we were
+    /// quoting, in ticks: feeds the markout component of toxicity.
+    pub fn on_own_fill(&mut self, time: Nanos, side: Side, price: Ticks, qty: Lots, half_spread: f64) {
+        self.toxicity.on_own_fill(time, side, price, qty, half_spread);
+        self.publish();
+    }
+
+    /// An implied volatility (annualised, a fraction: 0.5 is 50 %) from an options feed, to
+    /// blend into the volatility estimate.
+    pub fn on_implied_volatility(&mut self, time: Nanos, annualised: f64) {
+        self.volatility.on_implied(time, annualised);
+        self.publish();
+    }
+
+    fn on_burst(&mut self, burst: &TakerBurst) {
+        self.signals.bursts += 1;
+        self.forced.on_burst(burst);
+        self.toxicity.on_burst(burst);
+        self.arrivals.on_burst(burst);
+        self.forced.update(self.signals.exchange_time, self.signals.microprice);
     }
 
     fn refresh_top(&mut self, book: &OrderBook) {
+        let now = self.signals.exchange_time;
         let signals = &mut self.signals;
         let top = if book.is_trusted() { TopOfBook::of(book) } else { None };
         signals.top = top;
         signals.mid = top.map(|top| top.mid());
         signals.imbalance = top.map(|top| top.imbalance());
         signals.microprice = top.map(|top| top.microprice());
-        if top.is_some() {
+        if let Some(top) = top {
             signals.book_updates += 1;
+            let microprice = top.microprice();
+            self.volatility.on_microprice(now, microprice);
+            self.toxicity.on_top(now, &top, microprice);
         }
+        self.forced.update(now, signals.microprice);
+    }
+
+    /// Copies the readings into [`Signals`].
+    #[inline]
+    fn publish(&mut self) {
+        let signals = &mut self.signals;
+        signals.forced = *self.forced.reading();
+        signals.toxicity = *self.toxicity.reading();
+        signals.volatility = *self.volatility.reading();
+        signals.arrivals = *self.arrivals.reading();
     }
 
     /// What the signals know now.
     #[inline]
     pub fn signals(&self) -> &Signals {
         &self.signals
+    }
+
+    /// The instrument's scale.
+    #[inline]
+    pub fn scale(&self) -> Scale {
+        self.scale
     }
 }
 
@@ -221,8 +315,8 @@ mod tests {
     #[test]
     fn the_top_appears_only_once_the_snapshot_completes() {
         let mut book = OrderBook::with_capacity(16);
-        let mut engine = SignalEngine::new();
-        assert_eq!(*engine.signals(), Signals::default());
+        let mut engine = SignalEngine::new(&StrategyConfig::default(), Scale::default());
+        assert_eq!(engine.signals().top, None);
 
         let clear = event(10, EventKind::BookClear(BookClear { reason: ClearReason::Snapshot, last: false }));
         book.apply(&clear).unwrap();
@@ -246,7 +340,7 @@ mod tests {
     #[test]
     fn a_gap_forgets_the_top_and_a_trade_is_remembered() {
         let mut book = OrderBook::with_capacity(16);
-        let mut engine = SignalEngine::new();
+        let mut engine = SignalEngine::new(&StrategyConfig::default(), Scale::default());
         load(&mut book, &mut engine, (100, 3), (102, 1));
 
         let trade = event(

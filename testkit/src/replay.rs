@@ -47,6 +47,11 @@ impl Replay {
         self.decoder.instruments().get(BTCUSDT).expect("BTCUSDT").tick
     }
 
+    /// BTCUSDT's lot size.
+    pub fn lot(&self) -> Step {
+        self.decoder.instruments().get(BTCUSDT).expect("BTCUSDT").lot
+    }
+
     /// Reads the next frame and hands each of its events to `visit`, after applying it to the
     /// book. False at the end of the recording. Panics on a read or decode error: the
     /// recording has none.

@@ -282,6 +282,10 @@ mod tests {
         let config = EngineConfig::from_toml(BUILT_IN_ENGINE_CONFIG, ConfigSource::BuiltIn).unwrap();
         assert_eq!(config.symbols, ["BTCUSDT"]);
         assert!(config.ring_capacity.is_power_of_two());
+        // The file says its values are the defaults: hold it to that, so the documented
+        // config and the code cannot drift apart.
+        assert_eq!(config.strategy, strategy::StrategyConfig::default());
+        assert_eq!(config.risk, risk::RiskLimits::default());
     }
 
     #[test]

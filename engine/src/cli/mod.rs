@@ -8,7 +8,9 @@ pub mod args;
 pub mod bench;
 pub mod config;
 pub mod engine_config;
+pub mod explain;
 pub mod inspect;
+pub mod simulate;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -84,6 +86,8 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
     let result = match cli.command {
         args::Command::Inspect(arguments) => inspect::run(&arguments),
         args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),
+        args::Command::Simulate(args::SimulateCommand::AsPaper(arguments)) => simulate::as_paper(&arguments),
+        args::Command::Explain(arguments) => explain::run(&arguments),
     };
     match result {
         Ok(status) => status,

@@ -20,7 +20,7 @@ use crate::latency::{FrameClass, LatencyHistograms, Metric, Stage};
 use crate::order::{ActionBuffer, BinanceOrderEncoder, OrderManager};
 use feeds::{Event, EventKind, FrameEnd, InstrumentId, Instruments, Lots, Nanos, OrderBook, Side};
 use risk::{MarketContext, OrderIntent, RiskGate, RiskLimits, Verdict};
-use strategy::{DefaultQuoter, QuoteLevel, StrategyConfig};
+use strategy::{ConfiguredQuoter, QuoteLevel, RiskAdjust, StrategyConfig};
 
 /// What the quoting core needs to know, validated.
 #[derive(Clone, Debug)]
@@ -69,7 +69,7 @@ pub struct CoreStats {
 struct Quoted {
     instrument: InstrumentId,
     book: OrderBook,
-    quoter: DefaultQuoter,
+    quoter: ConfiguredQuoter,
     position: Lots,
 }
 
@@ -117,7 +117,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             quoted.push(Quoted {
                 instrument,
                 book: OrderBook::with_capacity(BOOK_LEVELS),
-                quoter: DefaultQuoter::from_config(config.strategy, spec.tick),
+                quoter: ConfiguredQuoter::from_config(config.strategy, spec.tick, spec.lot),
                 position: Lots(0),
             });
         }
@@ -206,7 +206,9 @@ impl<Venue: Gateway> QuotingCore<Venue> {
     fn decide(&mut self, slot: usize, now: Nanos) {
         self.stats.decisions += 1;
         let quoted = &mut self.quoted[slot];
-        let quotes = quoted.quoter.quote(&quoted.book, quoted.position);
+        // The risk gate's state machine (cascade detector) does not yet ask for wider or smaller
+        // quotes; until it does, every decision is made in the calm state.
+        let quotes = quoted.quoter.quote(&quoted.book, quoted.position, RiskAdjust::CALM);
         let market = MarketContext {
             book_trusted: quoted.book.is_trusted(),
             now,
