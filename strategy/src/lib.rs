@@ -52,6 +52,7 @@ pub mod research;
 pub mod scale;
 pub mod signals;
 pub mod spread_policy;
+pub mod stoikov;
 pub mod taker;
 pub mod toxicity;
 pub mod volatility;

@@ -7,14 +7,19 @@
 //! bursts rather than single prints, because a print is a fragment of what the taker did.
 //!
 //! [`BurstDetector`] builds them: a trade with the same time and side as the open burst joins
-//! it; anything else closes it. A burst also closes when any event arrives `QUIET` (10 ms) of
-//! exchange time after it, so it is not held open waiting for the next trade.
+//! it; anything else closes it. A burst also closes when any event arrives `QUIET` (100 ms) of
+//! exchange time after it, so it is not held open waiting for the next trade. The venue's
+//! streams are stamped by different clocks and interleave out of order: on the BTCUSDT
+//! recording 3.6 % of trades arrive 10 ms or more behind the latest time already seen on the
+//! book streams, so a 10 ms quiet period split 6,133 bursts out of what are 5,443 orders by the
+//! prints' own times; at 100 ms it finds 5,431.
 
 use crate::scale::Scale;
 use feeds::{Lots, Nanos, Side, Ticks, Trade};
 
-/// How long after a burst's time an event of any kind closes it, in nanoseconds.
-const QUIET_NANOS: i64 = 10_000_000;
+/// How long after a burst's time an event of any kind closes it, in nanoseconds (see the
+/// module docs for why 100 ms).
+const QUIET_NANOS: i64 = 100_000_000;
 
 /// The prints of one aggressive order.
 #[derive(Clone, Copy, Debug, PartialEq)]

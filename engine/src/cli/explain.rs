@@ -380,7 +380,7 @@ fn render(report: &Report, tick: Step, lot: Step) -> String {
     if decision.outcome == QuoteOutcome::Quoted {
         let _ = writeln!(
             out,
-            "fair value    microprice {} + lean {:+.3} ticks = {} ({:?} config)",
+            "fair value    microprice {} + lean {:+.3} ticks = {} (fair_value = \"{}\")",
             price(decision.microprice, tick),
             decision.lean(),
             price(decision.fair_value.unwrap_or(f64::NAN), tick),

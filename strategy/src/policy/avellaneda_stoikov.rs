@@ -155,6 +155,45 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_turns_signals_into_the_closed_form_terms() {
+        use crate::{PolicyInput, PolicyKind, Signals, SpreadPolicy};
+        use feeds::{Lots, Step};
+        // σ = 0.5 bp/√s of a 600 000-tick fair value = 30 ticks/√s; γ = 1e-4 per tick,
+        // T − t = 60 s, k = 0.5 per tick, q = 2. Independently (python3):
+        //   half   = (γσ²τ + (2/γ)·ln(1 + γ/k)) / 2 = 4.699800026662447
+        //   risk   = γσ²τ / 2                      = 2.7
+        //   arrival = (1/γ)·ln(1 + γ/k)            = 1.9998000266624472
+        //   skew   = qγσ²τ                         = 10.8
+        let mut signals = Signals::default();
+        signals.volatility.sigma = 0.5e-4;
+        signals.arrivals.k = 7.0; // ignored: the config names k
+        let input = PolicyInput {
+            signals: &signals,
+            fair_value: 600_000.0,
+            inventory: Lots(4),
+            order_qty: Lots(2),
+            max_inventory: Lots(10),
+            tick: Step::decimal_places(1),
+        };
+        let mut policy = AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.5, horizon_s: 60.0 });
+        let terms = policy.spread(&input);
+        let near = |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+        assert_eq!(terms.policy, PolicyKind::AvellanedaStoikov);
+        near(terms.sigma, 30.0);
+        near(terms.bid, 4.699800026662447);
+        near(terms.ask, 4.699800026662447);
+        near(terms.inventory_risk, 2.7);
+        near(terms.arrival, 1.9998000266624472);
+        near(terms.skew, 10.8);
+        // k = 0 in the config: the fitted k from the signals.
+        let mut fitted = AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.0, horizon_s: 60.0 });
+        let mut with_fit = signals;
+        with_fit.arrivals.k = 0.5;
+        let input = PolicyInput { signals: &with_fit, ..input };
+        near(fitted.spread(&input).bid, 4.699800026662447);
+    }
+
+    #[test]
     fn reservation_price_moves_against_inventory_and_fades_at_the_horizon() {
         // Flat: the reservation price is the mid.
         close(reservation_price(100.0, 0.0, 0.1, 2.0, 1.0), 100.0);

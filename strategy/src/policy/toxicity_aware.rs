@@ -93,3 +93,73 @@ impl SpreadPolicy for ToxicityAware {
         terms
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::Signals;
+    use feeds::{Lots, Step};
+
+    fn input(signals: &Signals) -> PolicyInput<'_> {
+        PolicyInput {
+            signals,
+            fair_value: 617_000.0,
+            inventory: Lots(3),
+            order_qty: Lots(1),
+            max_inventory: Lots(10),
+            tick: Step::decimal_places(1),
+        }
+    }
+
+    fn calm() -> Signals {
+        let mut signals = Signals::default();
+        signals.volatility.sigma = 0.6e-4;
+        signals.volatility.ratio = 0.8;
+        signals.arrivals.a = 4.0;
+        signals.arrivals.k = 0.06;
+        signals
+    }
+
+    #[test]
+    fn calm_is_the_glft_core() {
+        let signals = calm();
+        let glft = Glft::new(GlftConfig::default()).spread(&input(&signals));
+        let terms = ToxicityAware::new(ToxicityAwareConfig::default(), &GlftConfig::default()).spread(&input(&signals));
+        assert_eq!(terms.policy, PolicyKind::ToxicityAware);
+        // τ = 0, fast/slow below 1 and no forced flow: every multiplier is 1.
+        assert_eq!(
+            (terms.toxicity_multiplier, terms.volatility_multiplier, terms.bid_flow_multiplier, terms.ask_flow_multiplier),
+            (1.0, 1.0, 1.0, 1.0)
+        );
+        assert_eq!((terms.bid, terms.ask, terms.skew, terms.base), (glft.bid, glft.ask, glft.skew, glft.base));
+    }
+
+    #[test]
+    fn each_multiplier_is_as_documented() {
+        let mut signals = calm();
+        signals.toxicity.value = 0.4;
+        signals.volatility.ratio = 1.5;
+        signals.forced.bid_pressure = 0.3;
+        signals.forced.ask_pressure = 0.1;
+        let config = ToxicityAwareConfig { a_tau: 1.5, a_sigma: 2.0, a_flow: 1.0 };
+        let terms = ToxicityAware::new(config, &GlftConfig::default()).spread(&input(&signals));
+        // 1 + 1.5·0.4 = 1.6; 1 + 2·(1.5 − 1) = 2; bid 1 + 0.3, ask 1 + 0.1.
+        let near = |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-12, "{actual} vs {expected}");
+        near(terms.toxicity_multiplier, 1.6);
+        near(terms.volatility_multiplier, 2.0);
+        near(terms.bid, terms.base * 1.6 * 2.0 * 1.3);
+        near(terms.ask, terms.base * 1.6 * 2.0 * 1.1);
+        // Nonsense signals cannot narrow the spread: τ clamps to [0, 1], a NaN ratio counts as 1.
+        signals.toxicity.value = -3.0;
+        signals.volatility.ratio = f64::NAN;
+        signals.forced.bid_pressure = -1.0;
+        let terms = ToxicityAware::new(config, &GlftConfig::default()).spread(&input(&signals));
+        assert_eq!((terms.toxicity_multiplier, terms.volatility_multiplier, terms.bid_flow_multiplier), (1.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = ToxicityAwareConfig { a_sigma: f64::NAN, ..ToxicityAwareConfig::default() };
+        assert_eq!(bad.validate().unwrap_err().field(), "toxicity_aware.a_sigma");
+    }
+}
