@@ -259,16 +259,28 @@ impl ForcedFlow {
         }
     }
 
-    /// A liquidation print at `time`. Its notional (average price × filled quantity, scaled by
-    /// `liquidation_scale`) enters the record at its average price.
+    /// A liquidation print of this instrument's own venue at `time`. Its notional (average
+    /// price × filled quantity, scaled by `liquidation_scale`) enters the record at its average
+    /// price.
     #[inline]
     pub fn on_liquidation(&mut self, time: Nanos, liquidation: &Liquidation) {
         let price_e8 =
             if liquidation.average_price.0 > 0 { liquidation.average_price.0 } else { liquidation.price.0 };
         let price = price_e8 as f64 / E8 as f64;
+        let quantity = liquidation.qty.0 as f64 * self.scale.lot;
+        self.on_venue_liquidation(time, liquidation.side, price, quantity, self.config.liquidation_scale);
+    }
+
+    /// A liquidation of the same underlying printed by any venue (cross-venue aggregation):
+    /// `side` of the forced order, `price` and `quantity` in quote and base units, and that
+    /// venue's `scale` (a venue that pushes only a sample of its liquidations, like Binance's
+    /// one per symbol per second, gets a scale above 1; one that pushes all, like Bybit's
+    /// `allLiquidation`, 1).
+    #[inline]
+    pub fn on_venue_liquidation(&mut self, time: Nanos, side: Side, price: f64, quantity: f64, scale: f64) {
         let ticks = price / self.scale.tick;
-        let notional = price * liquidation.qty.0 as f64 * self.scale.lot * self.config.liquidation_scale;
-        if self.add(time, ticks, notional, liquidation.side) {
+        let notional = price * quantity * scale;
+        if self.add(time, ticks, notional, side) {
             self.reading.liquidations += 1;
         }
     }
@@ -417,6 +429,24 @@ mod tests {
         // Capped at the half-spread (3 ticks) here, since 25 bps is 1542.5 ticks.
         assert_eq!(reading.lfwm(617_000.0, 3.0), 616_997.0);
         assert!((reading.cap - 1_542.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn liquidations_from_several_venues_aggregate() {
+        let mut flow = ForcedFlow::new(&LfwmConfig::default(), scale());
+        // Our venue: 1 BTC at 61 600; another venue (scale 1): 3 BTC at 61 500.
+        flow.on_liquidation(secs(5.0), &liquidation(Side::Ask, 61_600.0, 1_000));
+        flow.on_venue_liquidation(secs(5.0), Side::Ask, 61_500.0, 3.0, 1.0);
+        let reading = *flow.update(secs(5.0), Some(617_000.0));
+        let (first, second) = (61_600.0, 3.0 * 61_500.0);
+        let mean = (first * 616_000.0 + second * 615_000.0) / (first + second);
+        assert!((reading.mean_price.unwrap() - mean).abs() < 1e-6);
+        assert!((reading.intensity - (first + second) / 20.0).abs() < 1e-6);
+        assert_eq!(reading.liquidations, 2);
+        // A venue's scale multiplies its notional (not its price).
+        let mut scaled = ForcedFlow::new(&LfwmConfig::default(), scale());
+        scaled.on_venue_liquidation(secs(5.0), Side::Bid, 61_500.0, 1.0, 4.0);
+        assert!((scaled.update(secs(5.0), None).intensity - 4.0 * 61_500.0 / 20.0).abs() < 1e-6);
     }
 
     #[test]

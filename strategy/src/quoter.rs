@@ -14,7 +14,7 @@
 //! Quote construction, in order:
 //! 1. Nothing ([`Quotes::NONE`]) unless the book is trusted, has both sides and is not crossed,
 //!    and the microprice is known.
-//! 2. The policy's [`SpreadTerms`], computed around the microprice: half-spread per side and
+//! 2. The policy's [`SpreadTerms`](crate::SpreadTerms), computed around the microprice: half-spread per side and
 //!    the inventory skew. Nothing if any is not finite.
 //! 3. Each half-spread times the risk state's spread multiplier ([`RiskAdjust`]), then clipped
 //!    to `[floor, cap]`: floor = `maker_fee_bps` of the microprice + `min_half_spread_ticks`
@@ -151,6 +151,18 @@ impl<Fair: FairValue, Policy: SpreadPolicy> Quoter<Fair, Policy> {
             Side::Ask => self.decision.spread.ask,
         };
         self.signals.on_own_fill(time, side, price, qty, half);
+    }
+
+    /// A liquidation of the same underlying on another venue: see
+    /// [`SignalEngine::on_venue_liquidation`].
+    pub fn on_venue_liquidation(&mut self, time: Nanos, side: Side, price: f64, quantity: f64, scale: f64) {
+        self.signals.on_venue_liquidation(time, side, price, quantity, scale);
+    }
+
+    /// An implied volatility (annualised, a fraction) from an options feed: see
+    /// [`SignalEngine::on_implied_volatility`].
+    pub fn on_implied_volatility(&mut self, time: Nanos, annualised: f64) {
+        self.signals.on_implied_volatility(time, annualised);
     }
 
     /// The quotes wanted now, given the book, the current inventory (lots, positive long) and
@@ -522,6 +534,39 @@ mod tests {
         let book = book_for(&mut quoter, (1000, 3), (1010, 1));
         assert_eq!(quoter.signals().microprice, Some(1007.5));
         assert_eq!(prices(quoter.quote(&book, Lots(0), RiskAdjust::CALM)), (Some(1005), Some(1010)));
+    }
+
+    #[test]
+    fn a_liquidation_event_leans_the_configured_quoter_toward_it() {
+        use feeds::{E8, Liquidation, PriceE8};
+        // The default config: toxicity-aware policy around the LFWM.
+        let mut quoter = ConfiguredQuoter::from_config(StrategyConfig::default(), TICK, LOT);
+        let book = book_for(&mut quoter, (617_000, 5), (617_001, 5));
+        let calm = quoter.quote(&book, Lots(0), RiskAdjust::CALM);
+        assert_eq!(quoter.decision().lean(), 0.0, "no forced flow, no lean");
+        // 20 BTC of longs liquidated at 61 650.0, 50 ticks below the book.
+        let price = PriceE8(61_650 * E8);
+        let liquidation = event(EventKind::Liquidation(Liquidation {
+            side: Side::Ask,
+            price,
+            average_price: price,
+            qty: Lots(20_000),
+        }));
+        quoter.on_event(&liquidation, &book);
+        let leaning = quoter.quote(&book, Lots(0), RiskAdjust::CALM);
+        let decision = *quoter.decision();
+        assert!(
+            decision.lean() < 0.0 && decision.lean() >= -decision.spread.bid.min(decision.spread.ask) - 1e-6,
+            "{decision:?} {:?}",
+            quoter.signals().forced
+        );
+        assert_eq!(quoter.signals().forced.liquidations, 1);
+        // The bid, on the side the forced selling hits, is widened more than the ask.
+        assert!(decision.spread.bid_flow_multiplier > decision.spread.ask_flow_multiplier);
+        assert!(leaning.bid.unwrap().price < calm.bid.unwrap().price);
+        let explanation = quoter.explain();
+        assert_eq!(explanation.decision, decision);
+        assert_eq!(explanation.signals.forced.mean_price, Some(616_500.0));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! Per event, in order: time advances (a taker burst 100 ms old is closed; toxicity samples
 //! its grid); a best bid/offer print refreshes the reference mid for measuring how far takers
-//! reach; a trade joins a [`TakerBurst`](crate::taker::TakerBurst) and feeds VPIN and intensity;
+//! reach; a trade joins a [`TakerBurst`] and feeds VPIN and intensity;
 //! a liquidation enters the forced-flow record; at the end of a book update the top is re-read
 //! and feeds volatility, order-flow imbalance and the LFWM lean. A closed burst feeds forced
 //! flow (sweeps), toxicity (sweep depth, crossing) and the fill-intensity fit. Everything is
@@ -216,6 +216,14 @@ impl SignalEngine {
     /// quoting, in ticks: feeds the markout component of toxicity.
     pub fn on_own_fill(&mut self, time: Nanos, side: Side, price: Ticks, qty: Lots, half_spread: f64) {
         self.toxicity.on_own_fill(time, side, price, qty, half_spread);
+        self.publish();
+    }
+
+    /// A liquidation of the same underlying on another venue (`price`, `quantity` in quote and
+    /// base units; `scale` that venue's multiplier): forced flow aggregates across venues.
+    pub fn on_venue_liquidation(&mut self, time: Nanos, side: Side, price: f64, quantity: f64, scale: f64) {
+        self.forced.on_venue_liquidation(time, side, price, quantity, scale);
+        self.forced.update(self.signals.exchange_time, self.signals.microprice);
         self.publish();
     }
 

@@ -175,9 +175,11 @@ mod tests {
             max_inventory: Lots(10),
             tick: Step::decimal_places(1),
         };
-        let mut policy = AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.5, horizon_s: 60.0 });
+        let mut policy =
+            AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.5, horizon_s: 60.0 });
         let terms = policy.spread(&input);
-        let near = |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+        let near =
+            |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
         assert_eq!(terms.policy, PolicyKind::AvellanedaStoikov);
         near(terms.sigma, 30.0);
         near(terms.bid, 4.699800026662447);
@@ -186,7 +188,8 @@ mod tests {
         near(terms.arrival, 1.9998000266624472);
         near(terms.skew, 10.8);
         // k = 0 in the config: the fitted k from the signals.
-        let mut fitted = AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.0, horizon_s: 60.0 });
+        let mut fitted =
+            AvellanedaStoikov::new(AvellanedaStoikovConfig { gamma: 1e-4, k: 0.0, horizon_s: 60.0 });
         let mut with_fit = signals;
         with_fit.arrivals.k = 0.5;
         let input = PolicyInput { signals: &with_fit, ..input };

@@ -124,14 +124,23 @@ mod tests {
     fn calm_is_the_glft_core() {
         let signals = calm();
         let glft = Glft::new(GlftConfig::default()).spread(&input(&signals));
-        let terms = ToxicityAware::new(ToxicityAwareConfig::default(), &GlftConfig::default()).spread(&input(&signals));
+        let terms = ToxicityAware::new(ToxicityAwareConfig::default(), &GlftConfig::default())
+            .spread(&input(&signals));
         assert_eq!(terms.policy, PolicyKind::ToxicityAware);
         // τ = 0, fast/slow below 1 and no forced flow: every multiplier is 1.
         assert_eq!(
-            (terms.toxicity_multiplier, terms.volatility_multiplier, terms.bid_flow_multiplier, terms.ask_flow_multiplier),
+            (
+                terms.toxicity_multiplier,
+                terms.volatility_multiplier,
+                terms.bid_flow_multiplier,
+                terms.ask_flow_multiplier
+            ),
             (1.0, 1.0, 1.0, 1.0)
         );
-        assert_eq!((terms.bid, terms.ask, terms.skew, terms.base), (glft.bid, glft.ask, glft.skew, glft.base));
+        assert_eq!(
+            (terms.bid, terms.ask, terms.skew, terms.base),
+            (glft.bid, glft.ask, glft.skew, glft.base)
+        );
     }
 
     #[test]
@@ -144,7 +153,8 @@ mod tests {
         let config = ToxicityAwareConfig { a_tau: 1.5, a_sigma: 2.0, a_flow: 1.0 };
         let terms = ToxicityAware::new(config, &GlftConfig::default()).spread(&input(&signals));
         // 1 + 1.5·0.4 = 1.6; 1 + 2·(1.5 − 1) = 2; bid 1 + 0.3, ask 1 + 0.1.
-        let near = |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-12, "{actual} vs {expected}");
+        let near =
+            |actual: f64, expected: f64| assert!((actual - expected).abs() < 1e-12, "{actual} vs {expected}");
         near(terms.toxicity_multiplier, 1.6);
         near(terms.volatility_multiplier, 2.0);
         near(terms.bid, terms.base * 1.6 * 2.0 * 1.3);
@@ -154,7 +164,10 @@ mod tests {
         signals.volatility.ratio = f64::NAN;
         signals.forced.bid_pressure = -1.0;
         let terms = ToxicityAware::new(config, &GlftConfig::default()).spread(&input(&signals));
-        assert_eq!((terms.toxicity_multiplier, terms.volatility_multiplier, terms.bid_flow_multiplier), (1.0, 1.0, 1.0));
+        assert_eq!(
+            (terms.toxicity_multiplier, terms.volatility_multiplier, terms.bid_flow_multiplier),
+            (1.0, 1.0, 1.0)
+        );
     }
 
     #[test]
