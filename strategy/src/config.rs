@@ -14,7 +14,7 @@
 //!   `[strategy.glft]`, `[strategy.toxicity_aware]` (only the selected one is used, all are
 //!   validated);
 //! - one table per signal: `[strategy.lfwm]`, `[strategy.toxicity]`, `[strategy.volatility]`,
-//!   `[strategy.arrivals]`.
+//!   `[strategy.arrivals]`, `[strategy.stoikov]`.
 //!
 //! ```
 //! # use strategy::{PolicyKind, StrategyConfig};
@@ -38,6 +38,7 @@ use crate::policy::fixed::FixedConfig;
 use crate::policy::glft::GlftConfig;
 use crate::policy::toxicity_aware::ToxicityAwareConfig;
 use crate::spread_policy::PolicyKind;
+use crate::stoikov::StoikovConfig;
 use crate::toxicity::ToxicityConfig;
 use crate::volatility::VolatilityConfig;
 use feeds::Lots;
@@ -55,6 +56,10 @@ pub struct StrategyConfig {
     /// Where the quotes are centred: `lfwm` (the liquidation-flow-weighted mid, the default) or
     /// `microprice`.
     pub fair_value: FairValueKind,
+    /// Which microprice the policy and the fair value start from: `weighted` (the default,
+    /// `bid + I·(ask − bid)`) or `stoikov` (`mid + g*(I, S)`, the adjustment table estimated
+    /// online; the weighted one is used until the table is fitted).
+    pub microprice: MicropriceKind,
     /// Size of each quote, in lots. Default 1. Positive.
     #[serde(deserialize_with = "lots")]
     pub order_qty: Lots,
@@ -91,6 +96,29 @@ pub struct StrategyConfig {
     pub volatility: VolatilityConfig,
     /// `[strategy.arrivals]`: the online fit of fill intensities `A·e^(−kδ)`.
     pub arrivals: ArrivalConfig,
+    /// `[strategy.stoikov]`: Stoikov's micro-price adjustment table.
+    pub stoikov: StoikovConfig,
+}
+
+/// The microprices a config can name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MicropriceKind {
+    /// Imbalance-weighted mid (Stoikov 2018's first-order approximation).
+    #[default]
+    Weighted,
+    /// Stoikov's micro-price with the adjustment table estimated online.
+    Stoikov,
+}
+
+impl MicropriceKind {
+    /// The config spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            MicropriceKind::Weighted => "weighted",
+            MicropriceKind::Stoikov => "stoikov",
+        }
+    }
 }
 
 impl Default for StrategyConfig {
@@ -98,6 +126,7 @@ impl Default for StrategyConfig {
         StrategyConfig {
             policy: PolicyKind::default(),
             fair_value: FairValueKind::default(),
+            microprice: MicropriceKind::default(),
             order_qty: Lots(1),
             max_inventory: Lots(10),
             maker_fee_bps: 0.0,
@@ -112,6 +141,7 @@ impl Default for StrategyConfig {
             toxicity: ToxicityConfig::default(),
             volatility: VolatilityConfig::default(),
             arrivals: ArrivalConfig::default(),
+            stoikov: StoikovConfig::default(),
         }
     }
 }
@@ -180,7 +210,8 @@ impl StrategyConfig {
         self.lfwm.validate()?;
         self.toxicity.validate()?;
         self.volatility.validate()?;
-        self.arrivals.validate()
+        self.arrivals.validate()?;
+        self.stoikov.validate()
     }
 }
 

@@ -4,6 +4,8 @@
 //!
 //! - Signals, kept current by the [`SignalEngine`] into one `Copy` [`Signals`]:
 //!   - [`signals`]: top of book, mid, imbalance-weighted microprice, last trade;
+//!   - [`stoikov`]: Stoikov's micro-price `mid + g*(I, S)`, its adjustment table estimated
+//!     online;
 //!   - [`taker`]: trade prints regrouped into the aggressive orders that made them;
 //!   - [`forced_flow`]: liquidations and toxic sweeps, and the liquidation-flow-weighted mid;
 //!   - [`toxicity`]: the toxicity score `τ ∈ [0, 1]` and its six components;

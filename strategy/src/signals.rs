@@ -17,9 +17,10 @@
 //! allocated when the engine is built; nothing per event.
 
 use crate::arrivals::{ArrivalFit, ArrivalReading};
-use crate::config::StrategyConfig;
+use crate::config::{MicropriceKind, StrategyConfig};
 use crate::forced_flow::{ForcedFlow, ForcedFlowReading};
 use crate::scale::Scale;
+use crate::stoikov::StoikovMicroprice;
 use crate::taker::{BurstDetector, TakerBurst};
 use crate::toxicity::{Toxicity, ToxicityReading};
 use crate::volatility::{Volatility, VolatilityReading};
@@ -104,9 +105,16 @@ pub struct Signals {
     pub mid: Option<f64>,
     /// Queue imbalance `Qb / (Qb + Qa)` in `[0, 1]`. `Some` exactly when `top` is.
     pub imbalance: Option<f64>,
-    /// Imbalance-weighted mid `bid + I · (ask − bid)`, within `[bid, ask]`. `Some` exactly when
-    /// `top` is.
+    /// The microprice the config names ([`MicropriceKind`]): by default the imbalance-weighted
+    /// mid `bid + I · (ask − bid)`, within `[bid, ask]`; with `stoikov`, `mid + g*(I, S)` once
+    /// its table is fitted (the weighted mid before). `Some` exactly when `top` is.
     pub microprice: Option<f64>,
+    /// The imbalance-weighted mid, whichever microprice the config names. `Some` exactly when
+    /// `top` is.
+    pub weighted_microprice: Option<f64>,
+    /// Stoikov's adjustment `g*(I, S)` for the current top, in ticks; `None` until its table is
+    /// fitted (or without a top).
+    pub stoikov_adjustment: Option<f64>,
     /// The last trade, from any time since the engine was created.
     pub last_trade: Option<LastTrade>,
     /// The latest exchange time of any event seen; zero before the first. Never decreases:
@@ -137,6 +145,8 @@ pub struct SignalEngine {
     toxicity: Toxicity,
     volatility: Volatility,
     arrivals: ArrivalFit,
+    stoikov: StoikovMicroprice,
+    microprice_kind: MicropriceKind,
     /// The freshest mid before a trade, for measuring how far a taker burst reached: the
     /// exchange's best bid/offer print or the book's top, whichever is newer, with its time.
     reference_mid: Option<(Nanos, f64)>,
@@ -154,6 +164,8 @@ impl SignalEngine {
             toxicity: Toxicity::new(&config.toxicity, scale),
             volatility: Volatility::new(&config.volatility),
             arrivals: ArrivalFit::new(&config.arrivals),
+            stoikov: StoikovMicroprice::new(&config.stoikov),
+            microprice_kind: config.microprice,
             reference_mid: None,
         };
         engine.publish();
@@ -191,13 +203,14 @@ impl SignalEngine {
                 }
                 self.toxicity.on_trade(event.exchange_time, &trade);
             }
-            EventKind::Bbo(bbo) if bbo.bid < bbo.ask => {
-                // The ticker stream leads the depth stream by tens of milliseconds (median
-                // 24 ms on the BTCUSDT recording): its mid is the better reference for a trade.
-                if self.reference_mid.is_none_or(|(time, _)| event.exchange_time >= time) {
-                    let mid = (bbo.bid.0 as f64 + bbo.ask.0 as f64) / 2.0;
-                    self.reference_mid = Some((event.exchange_time, mid));
-                }
+            // The ticker stream leads the depth stream by tens of milliseconds (median 24 ms on
+            // the BTCUSDT recording): its mid is the better reference for a trade.
+            EventKind::Bbo(bbo)
+                if bbo.bid < bbo.ask
+                    && self.reference_mid.is_none_or(|(time, _)| event.exchange_time >= time) =>
+            {
+                let mid = (bbo.bid.0 as f64 + bbo.ask.0 as f64) / 2.0;
+                self.reference_mid = Some((event.exchange_time, mid));
             }
             EventKind::Liquidation(liquidation) => {
                 self.forced.on_liquidation(event.exchange_time, &liquidation);
@@ -249,7 +262,16 @@ impl SignalEngine {
         signals.top = top;
         signals.mid = top.map(|top| top.mid());
         signals.imbalance = top.map(|top| top.imbalance());
-        signals.microprice = top.map(|top| top.microprice());
+        signals.weighted_microprice = top.map(|top| top.microprice());
+        match top {
+            Some(top) => self.stoikov.on_top(now, &top),
+            None => self.stoikov.on_reset(),
+        }
+        signals.stoikov_adjustment = top.and_then(|top| self.stoikov.adjustment(&top));
+        signals.microprice = match (self.microprice_kind, signals.stoikov_adjustment) {
+            (MicropriceKind::Stoikov, Some(adjustment)) => signals.mid.map(|mid| mid + adjustment),
+            _ => signals.weighted_microprice,
+        };
         match top {
             Some(top) if self.reference_mid.is_none_or(|(time, _)| now >= time) => {
                 self.reference_mid = Some((now, top.mid()));
@@ -259,6 +281,8 @@ impl SignalEngine {
         }
         if let Some(top) = top {
             signals.book_updates += 1;
+            // Volatility and toxicity measure the market, not our model of it: the weighted
+            // microprice, whichever one the quotes are built from.
             let microprice = top.microprice();
             self.volatility.on_microprice(now, microprice);
             self.toxicity.on_top(now, &top, microprice);

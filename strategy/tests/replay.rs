@@ -117,10 +117,16 @@ fn check(
     // The signals see the book the quote was asked for.
     assert_eq!(signals.top, Some(top));
     let microprice = signals.microprice.expect("a microprice with a trusted book");
+    let weighted = signals.weighted_microprice.expect("a weighted microprice with a trusted book");
     assert!(
-        (top.bid.0 as f64..=top.ask.0 as f64).contains(&microprice),
-        "microprice {microprice} outside {top:?}"
+        (top.bid.0 as f64..=top.ask.0 as f64).contains(&weighted),
+        "microprice {weighted} outside {top:?}"
     );
+    if config.microprice == strategy::config::MicropriceKind::Weighted {
+        assert_eq!(microprice, weighted);
+    } else if let Some(adjustment) = signals.stoikov_adjustment {
+        assert_eq!(microprice, top.mid() + adjustment);
+    }
     let fair = quoter.last_fair_value().expect("a fair value with a trusted book");
     let decision = quoter.decision();
     let spread = decision.spread;
@@ -214,6 +220,14 @@ fn quotes_on_the_btcusdt_recording_never_cross_and_stay_on_grid() {
         assert!(pass.bid_only > 10_000 && pass.ask_only > 10_000, "{pass:?}");
         assert_eq!(pass.quotes, pass.untrusted + pass.two_sided + pass.bid_only + pass.ask_only);
     }
+
+    // Stoikov's micro-price may leave the touch (its adjustment reaches ±18 ticks here); the
+    // quotes still never cross.
+    let stoikov =
+        StrategyConfig { microprice: strategy::config::MicropriceKind::Stoikov, ..StrategyConfig::default() };
+    let pass = run(stoikov);
+    assert!(pass.two_sided > 60_000, "{:?}", Pass { samples: Vec::new(), ..pass });
+    assert_eq!(pass.allocations, 0);
 
     // The microprice never leaves the touch, so only a skew larger than the half-spread pushes
     // a quote across the book: half a tick of spread and up to 1 bp (about 62 ticks) of skew

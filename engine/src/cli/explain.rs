@@ -278,7 +278,7 @@ fn price(ticks: f64, step: Step) -> String {
         return "-".to_owned();
     }
     if ticks.fract() == 0.0 && ticks.abs() < 9e15 {
-        return (Decimal::from(ticks as i64) * step.to_decimal()).normalize().to_string();
+        return (Decimal::from(ticks as i64) * step.to_decimal()).to_string();
     }
     format!("{:.*}", step.decimals() as usize + 3, ticks * step.to_f64())
 }
@@ -311,10 +311,19 @@ fn render(report: &Report, tick: Step, lot: Step) -> String {
             );
             let _ = writeln!(
                 out,
-                "              mid {}   microprice {}   imbalance {:.3}",
+                "              mid {}   weighted microprice {}   imbalance {:.3}",
                 price(signals.mid.unwrap_or(f64::NAN), tick),
-                price(signals.microprice.unwrap_or(f64::NAN), tick),
+                price(signals.weighted_microprice.unwrap_or(f64::NAN), tick),
                 signals.imbalance.unwrap_or(f64::NAN)
+            );
+            let _ = writeln!(
+                out,
+                "              stoikov adjustment g*(I, S) {}   microprice used ({}) {}",
+                signals
+                    .stoikov_adjustment
+                    .map_or("- (table not fitted yet)".to_owned(), |g| format!("{g:+.3} ticks")),
+                report.config.microprice.name(),
+                price(signals.microprice.unwrap_or(f64::NAN), tick)
             );
         }
         None => {
