@@ -1,28 +1,8 @@
 //! End-to-end tests of the `halcyon` binary: what a user types, what they get back.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn data_dir() -> PathBuf {
-    let dir = match std::env::var_os("HALCYON_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
-    };
-    assert!(dir.is_dir(), "real market data folder {} is missing: set HALCYON_DATA", dir.display());
-    dir
-}
-
-fn halcyon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_halcyon"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run halcyon")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{data_dir, halcyon, text};
 
 #[test]
 fn inspect_json_reports_the_keys_and_numbers_the_spec_names() {

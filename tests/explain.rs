@@ -1,29 +1,12 @@
 //! End-to-end tests of `halcyon explain` on the real Binance USD-M BTCUSDT recording: what a
 //! researcher types, and whether the numbers it prints add up to the quotes it prints.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{data_dir, halcyon, text};
 
 fn recording() -> String {
-    let dir = match std::env::var_os("HALCYON_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
-    };
-    let path = dir.join("binance-usdm/btcusdt_20240808.gz");
-    assert!(path.is_file(), "real market data {} is missing: set HALCYON_DATA", path.display());
-    path.to_str().unwrap().to_owned()
-}
-
-fn halcyon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_halcyon"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run halcyon")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    data_dir().join("binance-usdm/btcusdt_20240808.gz").to_str().unwrap().to_owned()
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

@@ -1,18 +1,8 @@
 //! End-to-end tests of `halcyon simulate`: what a user types, what they get back.
 
-use std::process::{Command, Output};
+mod common;
 
-fn halcyon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_halcyon"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run halcyon")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{halcyon, text};
 
 #[test]
 fn as_paper_json_has_both_strategies_and_the_parameters() {
