@@ -85,7 +85,7 @@ impl Step {
     /// `0.1_f64`, exact to the nearest double.
     #[inline]
     pub fn to_f64(self) -> f64 {
-        self.units as f64 / self.pow as f64
+        self.count_to_f64(1)
     }
 
     /// Fractional digits of the step (`0.10` has 1).

@@ -8,12 +8,20 @@
 //!   book (also synthetic) is loaded.
 //! - `a_tight_book_age_limit_finds_the_quiet_spells`: with a 5 ms `max_book_age` the same
 //!   stream's quiet spells (by exchange time) are refused as stale, the rest approved.
+//! - `the_lag_and_heartbeat_guards_stay_quiet_on_the_calm_recording_and_an_outage_kills`: with
+//!   the default limits and a 50 ms timer, the lag guard (whose baseline must absorb the
+//!   recording's 1.27 s clock offset) and the heartbeat guard never fire and nothing is killed;
+//!   then the feed stops (synthetic: the recording just ends) and the timer alone finds the
+//!   silence after `max_silence` and kills `kill_after_stale` later.
+//! - `tight_lag_and_silence_limits_find_the_slow_frames_and_quiet_spells`: with 50 ms of
+//!   `max_lag` and 200 ms of `max_silence` the same guards do fire on the recording's slowest
+//!   frames and longest silences, and on nothing else.
 
 use feeds::{
     Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, FeedCondition, FeedStatus, Lots, Nanos,
     OrderBook, Seq, Side,
 };
-use risk::{MarketContext, OrderIntent, Reason, RiskGate, RiskLimits, Verdict};
+use risk::{KillEvent, MarketContext, OrderIntent, Reason, RiskGate, RiskLimits, Verdict};
 use testkit::replay::{BTCUSDT, Replay};
 
 /// Frame after which the synthetic gap is injected.
@@ -168,6 +176,10 @@ fn intents_wait_for_the_snapshot_and_a_synthetic_gap_blocks_them_until_the_book_
         assert_eq!(count, total(reason), "{reason}");
     }
     assert_eq!(gate.approvals(), trusted.approved + healed.approved);
+    // The synthetic gap (about 4 s of the recording) is shorter than `kill_after_stale`, and the
+    // lag guard never fired: nothing was killed.
+    assert_eq!(gate.rejected(Reason::FeedLag), 0);
+    assert_eq!(gate.kill_count(), 0);
 }
 
 #[test]
@@ -196,4 +208,130 @@ fn a_tight_book_age_limit_finds_the_quiet_spells() {
     assert!(tally.approved > 10_000, "{tally:?}");
     // Nothing else is refused.
     assert_eq!(tally.rejected(Reason::BookStale), tally.rejected.iter().sum::<u64>(), "{tally:?}");
+}
+
+/// Local time between the engine's timer ticks in the tests below.
+const TICK: i64 = 50 * Nanos::PER_MILLI;
+
+#[test]
+fn the_lag_and_heartbeat_guards_stay_quiet_on_the_calm_recording_and_an_outage_kills() {
+    let mut replay = Replay::open();
+    let limits = RiskLimits::default();
+    let mut gate = RiskGate::new(limits);
+    let mut market = Market::default();
+    let mut tally = Tally::default();
+    // The timer: a tick every 50 ms of local time, between events, as the engine's idle loop
+    // would call it.
+    let mut next_tick: Option<i64> = None;
+    let (mut ticks, mut faults_at_ticks) = (0_u64, [0_u64; Reason::COUNT]);
+    let (mut max_excess, mut samples) = (Nanos(0), 0_u64);
+    while replay.next_frame(|event, _| {
+        let receive = event.receive_time.0;
+        let tick = next_tick.get_or_insert(receive);
+        while *tick <= receive {
+            gate.on_time(Nanos(*tick));
+            ticks += 1;
+            if let Some(fault) = gate.data_fault() {
+                faults_at_ticks[fault.index()] += 1;
+            }
+            *tick += TICK;
+        }
+        gate.on_event(event);
+        market.on_event(event);
+        if let Some(excess) = gate.lag_excess() {
+            max_excess = max_excess.max(excess);
+            samples += 1;
+        }
+    }) {
+        let Some((intents, context)) = market.intents(&replay.book) else { continue };
+        if !context.book_trusted {
+            continue;
+        }
+        for intent in intents {
+            tally.count(gate.check(intent, &context));
+        }
+    }
+    let baseline = gate.lag_baseline().expect("lag samples");
+    eprintln!(
+        "{tally:?}\n{ticks} ticks, faults at ticks {faults_at_ticks:?}\nlag baseline {:.4} s, \
+         largest excess {:.1} ms over {samples} events",
+        baseline.0 as f64 / 1e9,
+        max_excess.0 as f64 / 1e6,
+    );
+    // The baseline is the clock offset (our clock 1.27 s behind) plus the best latency.
+    assert!((-1_275_000_000..-1_265_000_000).contains(&baseline.0), "{baseline:?}");
+    // Latency never rose anywhere near the limit above it (113 ms at most on this recording),
+    // and no 50 ms tick ever found a second of silence.
+    assert!(max_excess < limits.max_lag, "{max_excess:?}");
+    assert!(ticks > 6_000, "{ticks}");
+    assert_eq!(faults_at_ticks.iter().sum::<u64>(), 0, "{faults_at_ticks:?}");
+    assert!(tally.approved > 100_000, "{tally:?}");
+    assert_eq!(tally.rejected.iter().sum::<u64>(), 0, "{tally:?}");
+    assert!(!gate.is_killed());
+
+    // The feed stops (synthetic: the recording is over) but the timer keeps ticking. Silent
+    // from the first tick more than 1 s after the last event; killed at the first tick more
+    // than 10 s after that.
+    let last_receive = gate.local_now().unwrap();
+    let mut tick = next_tick.unwrap();
+    let mut silent_from = None;
+    while !gate.is_killed() && tick < last_receive.0 + 60 * Nanos::PER_SECOND {
+        gate.on_time(Nanos(tick));
+        if silent_from.is_none() && gate.data_fault() == Some(Reason::FeedSilent) {
+            silent_from = Some(tick);
+        }
+        tick += TICK;
+    }
+    let silent_from = silent_from.expect("the silence is noticed");
+    assert!(silent_from - last_receive.0 > limits.max_silence.0);
+    assert!(silent_from - last_receive.0 <= limits.max_silence.0 + TICK);
+    let kill = gate.kill_event().expect("killed");
+    assert_eq!(kill.reason, Reason::FeedSilent);
+    assert!(kill.time.0 - silent_from > limits.kill_after_stale.0);
+    assert!(kill.time.0 - silent_from <= limits.kill_after_stale.0 + TICK);
+    assert_eq!(gate.kill_event(), Some(KillEvent { time: Nanos(tick - TICK), reason: Reason::FeedSilent }));
+    let (intents, context) = market.intents(&replay.book).unwrap();
+    assert_eq!(gate.check(intents[0], &context).reason(), Some(Reason::Killed));
+}
+
+#[test]
+fn tight_lag_and_silence_limits_find_the_slow_frames_and_quiet_spells() {
+    let mut replay = Replay::open();
+    let limits = RiskLimits {
+        max_lag: Nanos(50 * Nanos::PER_MILLI),
+        max_silence: Nanos(200 * Nanos::PER_MILLI),
+        ..RiskLimits::default()
+    };
+    let mut gate = RiskGate::new(limits);
+    let mut market = Market::default();
+    let mut tally = Tally::default();
+    let mut next_tick: Option<i64> = None;
+    let mut silent_ticks = 0_u64;
+    while replay.next_frame(|event, _| {
+        let receive = event.receive_time.0;
+        let tick = next_tick.get_or_insert(receive);
+        while *tick <= receive {
+            gate.on_time(Nanos(*tick));
+            silent_ticks += u64::from(gate.data_fault() == Some(Reason::FeedSilent));
+            *tick += TICK;
+        }
+        gate.on_event(event);
+        market.on_event(event);
+    }) {
+        let Some((intents, context)) = market.intents(&replay.book) else { continue };
+        if !context.book_trusted {
+            continue;
+        }
+        for intent in intents {
+            tally.count(gate.check(intent, &context));
+        }
+    }
+    eprintln!("{tally:?}\n{silent_ticks} silent ticks");
+    // The recording's 99.9th percentile of excess latency is 94 ms, its longest silence 0.34 s:
+    // both guards fire, rarely, and nothing else refuses; the spells are far too short to kill.
+    assert!(tally.rejected(Reason::FeedLag) > 10, "{tally:?}");
+    assert!(silent_ticks > 0);
+    assert!(tally.approved > 100 * tally.rejected(Reason::FeedLag), "{tally:?}");
+    assert_eq!(tally.rejected(Reason::FeedLag), tally.rejected.iter().sum::<u64>(), "{tally:?}");
+    assert!(!gate.is_killed());
 }

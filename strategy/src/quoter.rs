@@ -24,7 +24,8 @@
 //! 5. Rounding away from the centre: bid = ⌊centre − bid half⌋, ask = ⌈centre + ask half⌉.
 //! 6. Unless `allow_cross`: bid ≤ best ask − 1, ask ≥ best bid + 1, so neither quote would
 //!    take liquidity from the book the quote was computed against.
-//! 7. Sizes: `order_qty` times the risk state's size multiplier (rounded down to whole lots),
+//! 7. Sizes: `order_qty` times the risk state's size multiplier (rounded down to whole lots,
+//!    at least one lot unless the multiplier is 0),
 //!    cut so a full fill keeps |inventory| ≤ `max_inventory`; a side with nothing left (or a
 //!    non-positive price) is dropped.
 
@@ -240,7 +241,9 @@ impl<Fair: FairValue, Policy: SpreadPolicy> Quoter<Fair, Policy> {
     fn room(&self, inventory: Lots, risk: RiskAdjust) -> (Lots, Lots) {
         let StrategyConfig { order_qty, max_inventory, .. } = self.config;
         let scale = if risk.size_multiplier.is_finite() { risk.size_multiplier.clamp(0.0, 1.0) } else { 0.0 };
-        let size = (order_qty.0 as f64 * scale).floor() as i64;
+        // Rounded down, but never below one lot while the multiplier is positive: a cut size
+        // still quotes (a one-lot quote cannot be cut further), only 0 stops quoting.
+        let size = if scale > 0.0 { ((order_qty.0 as f64 * scale).floor() as i64).max(1) } else { 0 };
         let bid = max_inventory.0.saturating_sub(inventory.0).min(size);
         let ask = max_inventory.0.saturating_add(inventory.0).min(size);
         (Lots(bid), Lots(ask))

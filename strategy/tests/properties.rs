@@ -186,7 +186,7 @@ proptest! {
         );
         let risk = RiskAdjust { spread_multiplier: 1.0, size_multiplier };
         let quotes = quoter.quote(&book, Lots(inventory), risk);
-        let size = (order_qty as f64 * size_multiplier).floor() as i64;
+        let size = if size_multiplier > 0.0 { ((order_qty as f64 * size_multiplier).floor() as i64).max(1) } else { 0 };
         if let Some(level) = quotes.bid {
             prop_assert!(level.price.0 > 0 && level.price.0 < ask, "{quotes:?}");
             prop_assert!(level.qty.0 > 0 && level.qty.0 <= size);

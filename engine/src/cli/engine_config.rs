@@ -18,6 +18,7 @@
 //!
 //! [strategy]                  # see strategy::StrategyConfig
 //! [risk]                      # see risk::RiskLimits
+//! [cascade]                   # see risk::cascade::config::CascadeConfig (and [cascade.signals])
 //! ```
 //!
 //! Unknown keys are errors (a typo must not silently fall back to a default), and every error
@@ -28,6 +29,7 @@ use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
 use feeds::Instruments;
 use risk::RiskLimits;
+use risk::cascade::config::CascadeConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use strategy::StrategyConfig;
@@ -51,6 +53,8 @@ struct RawConfig {
     strategy: StrategyConfig,
     #[serde(default)]
     risk: RiskLimits,
+    #[serde(default)]
+    cascade: CascadeConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,6 +179,8 @@ pub struct EngineConfig {
     pub strategy: StrategyConfig,
     /// Risk limits (validated).
     pub risk: RiskLimits,
+    /// Cascade detector and its signals (validated).
+    pub cascade: CascadeConfig,
     /// Where it came from.
     pub source: ConfigSource,
 }
@@ -207,6 +213,8 @@ impl EngineConfig {
         }
         raw.strategy.validate().map_err(|e| error(format!("strategy: {e}")))?;
         raw.risk.validate().map_err(|e| error(format!("risk: {e}")))?;
+        raw.cascade.validate().map_err(|e| error(e.to_string()))?;
+        raw.cascade.signals.validate().map_err(|e| error(e.to_string()))?;
         let (feed_core, quoting_core) = if raw.threads.pin {
             (Some(raw.threads.feed_core), Some(raw.threads.quoting_core))
         } else {
@@ -222,6 +230,7 @@ impl EngineConfig {
             client_id_prefix: raw.quoting.client_id_prefix,
             strategy: raw.strategy,
             risk: raw.risk,
+            cascade: raw.cascade,
             source,
         })
     }
@@ -256,6 +265,7 @@ impl EngineConfig {
             quote,
             strategy: self.strategy,
             risk: self.risk,
+            cascade: self.cascade,
             min_reprice_ticks: self.min_reprice_ticks,
             client_id_prefix: self.client_id_prefix,
             warmup_frames,
@@ -286,6 +296,7 @@ mod tests {
         // config and the code cannot drift apart.
         assert_eq!(config.strategy, strategy::StrategyConfig::default());
         assert_eq!(config.risk, risk::RiskLimits::default());
+        assert_eq!(config.cascade, CascadeConfig::default());
     }
 
     #[test]

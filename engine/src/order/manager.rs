@@ -30,7 +30,7 @@
 
 use super::action::{ActionBuffer, ClientOrderId, OrderAction, WorkingOrder};
 use feeds::{InstrumentId, Lots, Side, Ticks};
-use risk::{Approved, OrderIntent};
+use risk::{ActionKind, Approved, OrderIntent};
 
 /// What we believe rests at the venue on one side of one instrument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +186,36 @@ impl OrderManager {
                 return Err(ReconcileError::Misrouted { instrument, side });
             }
         }
-        self.apply(instrument, desired, out)
+        self.apply(instrument, desired, out, &mut |_| true)
+    }
+
+    /// [`reconcile`](OrderManager::reconcile), asking `permit` before each action it would emit
+    /// (the order-rate budget): a refused action is not emitted and the side is left as it
+    /// rests, to be reconciled again at the next decision.
+    #[inline]
+    pub fn reconcile_within<Permit: FnMut(ActionKind) -> bool>(
+        &mut self,
+        instrument: InstrumentId,
+        bid: Option<Approved<OrderIntent>>,
+        ask: Option<Approved<OrderIntent>>,
+        out: &mut ActionBuffer,
+        mut permit: Permit,
+    ) {
+        let desired = [bid.map(Approved::into_inner), ask.map(Approved::into_inner)];
+        let misrouted = [Side::Bid, Side::Ask].into_iter().zip(&desired).find_map(|(side, intent)| {
+            intent.filter(|intent| intent.instrument != instrument || intent.side != side).map(|_| side)
+        });
+        let result = match misrouted {
+            Some(side) => Err(ReconcileError::Misrouted { instrument, side }),
+            None => self.apply(instrument, desired, out, &mut permit),
+        };
+        self.record(result);
+    }
+
+    /// Orders of ours resting on `instrument` (0, 1 or 2).
+    #[inline]
+    pub fn open_orders(&self, instrument: InstrumentId) -> usize {
+        self.book.get(instrument.index()).map_or(0, |sides| sides.iter().flatten().count())
     }
 
     /// Cancels whatever rests on either side of `instrument` (cancels need no approval). A call
@@ -204,7 +233,7 @@ impl OrderManager {
         instrument: InstrumentId,
         out: &mut ActionBuffer,
     ) -> Result<(), ReconcileError> {
-        self.apply(instrument, [None, None], out)
+        self.apply(instrument, [None, None], out, &mut |_| true)
     }
 
     /// How many calls of [`reconcile`](OrderManager::reconcile) and
@@ -302,11 +331,12 @@ impl OrderManager {
     }
 
     /// Checks room and instrument, then diffs both sides.
-    fn apply(
+    fn apply<Permit: FnMut(ActionKind) -> bool>(
         &mut self,
         instrument: InstrumentId,
         desired: [Option<OrderIntent>; 2],
         out: &mut ActionBuffer,
+        permit: &mut Permit,
     ) -> Result<(), ReconcileError> {
         if instrument.index() >= self.book.len() {
             return Err(ReconcileError::UnknownInstrument(instrument));
@@ -315,7 +345,7 @@ impl OrderManager {
             return Err(ReconcileError::BufferFull { needed: 2, remaining: out.remaining() });
         }
         for (side, want) in [Side::Bid, Side::Ask].into_iter().zip(desired) {
-            if let Some(action) = self.diff(instrument, side, want) {
+            if let Some(action) = self.diff(instrument, side, want, permit) {
                 // Cannot fail: room for both sides was checked above.
                 let _ = out.try_push(action);
             }
@@ -324,18 +354,27 @@ impl OrderManager {
     }
 
     /// One side: the action that turns what rests into `want`, with the book updated as if it
-    /// were already done.
-    fn diff(
+    /// were already done; nothing (and nothing changed) when `permit` refuses the action's kind.
+    fn diff<Permit: FnMut(ActionKind) -> bool>(
         &mut self,
         instrument: InstrumentId,
         side: Side,
         want: Option<OrderIntent>,
+        permit: &mut Permit,
     ) -> Option<OrderAction> {
         let resting = *self.slot_mut(instrument, side)?;
         let (action, after) = match (resting, want) {
             (None, None) => return None,
-            (Some(resting), None) => (OrderAction::Cancel(resting.order), None),
+            (Some(resting), None) => {
+                if !permit(ActionKind::Cancel) {
+                    return None;
+                }
+                (OrderAction::Cancel(resting.order), None)
+            }
             (None, Some(want)) => {
+                if !permit(ActionKind::New) {
+                    return None;
+                }
                 let order = WorkingOrder {
                     instrument,
                     client_id: self.next_client_id(),
@@ -350,7 +389,7 @@ impl OrderManager {
             }
             (Some(resting), Some(want)) => {
                 let moved = resting.order.price.get().abs_diff(want.price.get()) >= self.min_reprice_ticks;
-                if !moved && want.qty == resting.open_qty() {
+                if !moved && want.qty == resting.open_qty() || !permit(ActionKind::Replace) {
                     return None;
                 }
                 // The venue's quantity is the order's total, so the part already filled is added

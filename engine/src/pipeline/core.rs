@@ -19,7 +19,11 @@ use crate::gateway::Gateway;
 use crate::latency::{FrameClass, LatencyHistograms, Metric, Stage};
 use crate::order::{ActionBuffer, BinanceOrderEncoder, OrderManager};
 use feeds::{Event, EventKind, FrameEnd, InstrumentId, Instruments, Lots, Nanos, OrderBook, Side};
-use risk::{MarketContext, OrderIntent, RiskGate, RiskLimits, Verdict};
+use risk::cascade::config::CascadeConfig;
+use risk::cascade::detector::CascadeDetector;
+use risk::cascade::signals::CascadeSignals;
+use risk::cascade::{CascadeState, Transition};
+use risk::{ActionKind, MarketContext, OrderIntent, OrderRateBudget, Reason, RiskGate, RiskLimits, Verdict};
 use strategy::{ConfiguredQuoter, QuoteLevel, RiskAdjust, StrategyConfig};
 
 /// What the quoting core needs to know, validated.
@@ -31,6 +35,8 @@ pub struct CoreConfig {
     pub strategy: StrategyConfig,
     /// Risk limits.
     pub risk: RiskLimits,
+    /// The cascade detector and its signals.
+    pub cascade: CascadeConfig,
     /// Re-quote a side only when its price moves by at least this many ticks (or its size
     /// changes).
     pub min_reprice_ticks: i64,
@@ -59,6 +65,14 @@ pub struct CoreStats {
     pub replaces: u64,
     /// Intents the risk gate rejected.
     pub rejected: u64,
+    /// Actions the order-rate budget held back (retried at the next decision).
+    pub rate_limited: u64,
+    /// Decisions made with the cascade detector in CASCADE (nothing quoted).
+    pub cascade_decisions: u64,
+    /// State changes of the cascade detectors.
+    pub cascade_transitions: u64,
+    /// Times a kill switch was thrown (manual or automatic).
+    pub kills: u64,
     /// Book events the book refused (each makes it untrusted until the next snapshot).
     pub book_errors: u64,
     /// Actions that could not be encoded (never sent).
@@ -70,8 +84,21 @@ struct Quoted {
     instrument: InstrumentId,
     book: OrderBook,
     quoter: ConfiguredQuoter,
+    /// Pre-trade checks, data guards and the kill switch, for this instrument.
+    risk: RiskGate,
+    /// The cascade loop's signals and state machine.
+    signals: CascadeSignals,
+    detector: CascadeDetector,
+    /// The last state change, for reports.
+    last_transition: Option<Transition>,
+    /// The instrument's lot step (the tick is the quoter's).
+    lot: feeds::Step,
     position: Lots,
 }
+
+/// Depth band of the cascade detector's book-withdrawal signal, basis points each side of the
+/// mid.
+const DEPTH_BAND_BPS: u32 = 10;
 
 /// The quoting core. Owns its books, strategy, risk gate, orders and gateway; runs on one
 /// thread.
@@ -79,7 +106,8 @@ pub struct QuotingCore<Venue: Gateway> {
     /// Index into `quoted` by instrument id; `usize::MAX` for instruments not quoted.
     slot_of: Vec<usize>,
     quoted: Vec<Quoted>,
-    risk: RiskGate,
+    /// The account's order-rate budget (the venue counts orders per account).
+    budget: OrderRateBudget,
     orders: OrderManager,
     actions: ActionBuffer,
     encoder: BinanceOrderEncoder,
@@ -118,13 +146,18 @@ impl<Venue: Gateway> QuotingCore<Venue> {
                 instrument,
                 book: OrderBook::with_capacity(BOOK_LEVELS),
                 quoter: ConfiguredQuoter::from_config(config.strategy, spec.tick, spec.lot),
+                risk: RiskGate::for_instrument(config.risk, spec),
+                signals: CascadeSignals::new(&config.cascade.signals, spec.tick.to_f64(), spec.lot.to_f64()),
+                detector: CascadeDetector::new(config.cascade),
+                last_transition: None,
+                lot: spec.lot,
                 position: Lots(0),
             });
         }
         QuotingCore {
             slot_of,
             quoted,
-            risk: RiskGate::new(config.risk),
+            budget: OrderRateBudget::new(config.risk.rate),
             orders: OrderManager::new(instruments.len(), config.client_id_prefix)
                 .with_min_reprice_ticks(feeds::Ticks(config.min_reprice_ticks)),
             actions: ActionBuffer::new(),
@@ -158,9 +191,10 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             self.close_frame(event, end);
             return;
         }
-        self.risk.on_event(event);
         let Some(&slot) = self.slot_of.get(event.instrument.index()) else { return };
         let Some(quoted) = self.quoted.get_mut(slot) else { return };
+        quoted.risk.on_event(event);
+        quoted.signals.on_event(event);
         if matches!(kind, EventKind::BookLevel(_) | EventKind::BookClear(_) | EventKind::FeedStatus(_))
             && quoted.book.apply(event).is_err()
         {
@@ -202,27 +236,73 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         histograms.record(Metric::EndToEnd, class, done.0 - end.in_hand.0);
     }
 
-    /// Quotes → risk → order diff for one instrument; leaves the actions in `self.actions`.
+    /// Signals → cascade state → quotes → risk → order diff (within the rate budget) for one
+    /// instrument; leaves the actions in `self.actions`.
+    ///
+    /// A kill switch thrown by anything this frame carried (a loss, a stale feed, a cascade
+    /// with `kill_on_cascade`) makes every check fail with [`Reason::Killed`], so the diff in
+    /// this same pass cancels whatever rests: cancel-all is one pass of the core loop away from
+    /// the event that triggered it.
     fn decide(&mut self, slot: usize, now: Nanos) {
         self.stats.decisions += 1;
         let quoted = &mut self.quoted[slot];
-        // The risk gate's state machine (cascade detector) does not yet ask for wider or smaller
-        // quotes; until it does, every decision is made in the calm state.
-        let quotes = quoted.quoter.quote(&quoted.book, quoted.position, RiskAdjust::CALM);
+        let instrument = quoted.instrument;
+
+        // The cascade loop's view of this frame: book depth and spread, the strategy's
+        // volatility and toxicity, then one step of the state machine.
+        let signals = quoted.quoter.signals();
+        if let (true, Some(top)) = (quoted.book.is_trusted(), signals.top) {
+            let depth = quoted.book.depth_within_bps(DEPTH_BAND_BPS);
+            let mid = top.mid();
+            let (tick, lot) = (quoted.quoter.tick(), quoted.lot);
+            let notional =
+                depth.bid.notional.to_quote_f64(tick, lot) + depth.ask.notional.to_quote_f64(tick, lot);
+            let spread_bps = (top.ask.0 - top.bid.0) as f64 / mid * 1e4;
+            quoted.signals.on_book(now, notional, spread_bps, mid);
+        }
+        quoted.signals.on_strategy(now, signals.volatility.ratio, signals.toxicity.value);
+        if let Some(transition) = quoted.detector.update(&quoted.signals.inputs(now)) {
+            self.stats.cascade_transitions += 1;
+            if quoted.detector.throws_kill_switch(&transition) && !quoted.risk.is_killed() {
+                quoted.risk.kill_at(now, Reason::Cascade);
+                self.stats.kills += 1;
+            }
+            tracing::info!(
+                instrument = instrument.index(),
+                from = transition.from.name(),
+                to = transition.to.name(),
+                score = transition.score,
+                "cascade detector"
+            );
+            quoted.last_transition = Some(transition);
+        }
+        let adjust = quoted.detector.adjust(now);
+        let risk = RiskAdjust {
+            spread_multiplier: adjust.spread_multiplier,
+            size_multiplier: adjust.size_multiplier,
+        };
+        let quotes = if adjust.quoting {
+            quoted.quoter.quote(&quoted.book, quoted.position, risk)
+        } else {
+            self.stats.cascade_decisions += 1;
+            strategy::Quotes::NONE
+        };
+        quoted.risk.on_open_orders(self.orders.open_orders(instrument));
         let market = MarketContext {
             book_trusted: quoted.book.is_trusted(),
             now,
             fair_value: quoted.quoter.last_fair_value().unwrap_or(f64::NAN),
             position: quoted.position,
         };
-        let instrument = quoted.instrument;
+        let gate = &mut quoted.risk;
+        let stats = &mut self.stats;
         let mut approve = |side: Side, level: Option<QuoteLevel>| {
             let level = level?;
             let intent = OrderIntent { instrument, side, price: level.price, qty: level.qty };
-            match self.risk.check(intent, &market) {
+            match gate.check(intent, &market) {
                 Verdict::Approve(approved) => Some(approved),
                 Verdict::Reject(_) => {
-                    self.stats.rejected += 1;
+                    stats.rejected += 1;
                     None
                 }
             }
@@ -230,7 +310,62 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let bid = approve(Side::Bid, quotes.bid);
         let ask = approve(Side::Ask, quotes.ask);
         self.actions.clear();
-        self.orders.reconcile(instrument, bid, ask, &mut self.actions);
+        let budget = &mut self.budget;
+        let rate_limited = &mut self.stats.rate_limited;
+        self.orders.reconcile_within(instrument, bid, ask, &mut self.actions, |kind: ActionKind| {
+            let granted = budget.try_acquire(now, kind);
+            *rate_limited += u64::from(!granted);
+            granted
+        });
+    }
+
+    /// Throws the kill switch of every quoted instrument (manual kill: the API, a signal) and
+    /// cancels everything resting, now: the cancels are encoded and sent before this returns.
+    /// Latched until [`QuotingCore::reset_kill`].
+    pub fn kill(&mut self, now: Nanos, reason: Reason) {
+        for quoted in &mut self.quoted {
+            if !quoted.risk.is_killed() {
+                quoted.risk.kill_at(now, reason);
+                self.stats.kills += 1;
+            }
+        }
+        self.actions.clear();
+        for quoted in &self.quoted {
+            self.orders.cancel_all(quoted.instrument, &mut self.actions);
+        }
+        self.send(now);
+    }
+
+    /// The latched kill of `instrument`'s gate: when and why it was thrown; `None` while open
+    /// (or for an instrument not quoted).
+    pub fn kill_event(&self, instrument: InstrumentId) -> Option<risk::KillEvent> {
+        let slot = *self.slot_of.get(instrument.index())?;
+        self.quoted.get(slot)?.risk.kill_event()
+    }
+
+    /// Opens every kill switch again (an explicit operator decision).
+    pub fn reset_kill(&mut self) {
+        for quoted in &mut self.quoted {
+            quoted.risk.reset();
+        }
+    }
+
+    /// Per quoted instrument: the cascade detector's state, time spent per state (ns), and its
+    /// last transition.
+    pub fn cascade_report(
+        &self,
+    ) -> Vec<(InstrumentId, CascadeState, [i64; CascadeState::COUNT], Option<Transition>)> {
+        self.quoted
+            .iter()
+            .map(|quoted| {
+                (
+                    quoted.instrument,
+                    quoted.detector.state(),
+                    quoted.detector.time_in_state(),
+                    quoted.last_transition,
+                )
+            })
+            .collect()
     }
 
     /// Encodes and sends the pending actions; true if any was sent.
@@ -268,6 +403,11 @@ impl<Venue: Gateway> QuotingCore<Venue> {
     /// The gateway (to read its counters).
     pub fn gateway(&self) -> &Venue {
         &self.gateway
+    }
+
+    /// The gateway, to drive or inspect it (tests, control commands).
+    pub fn gateway_mut(&mut self) -> &mut Venue {
+        &mut self.gateway
     }
 
     /// Ends the core, keeping what a report needs.
