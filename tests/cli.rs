@@ -147,6 +147,15 @@ fn bench_tick_to_quote_json_has_the_keys_the_spec_names() {
     assert_eq!(report["core"]["frames"], 8000);
     assert_eq!(report["recorder"]["frames"], 8000);
     assert_eq!(report["telemetry"]["frames"], 8000);
+    // The risk state and the parameters used are in every report.
+    let cascade = &report["cascade"][0];
+    assert_eq!(cascade["state"], "normal", "{cascade}");
+    assert_eq!(cascade["time_fraction"]["normal"], 1.0, "{cascade}");
+    assert_eq!(cascade["kill"], serde_json::Value::Null);
+    assert_eq!(report["config"]["strategy"]["policy"], "toxicity_aware");
+    assert_eq!(report["config"]["risk"]["max_book_age_ms"], 1000);
+    assert_eq!(report["config"]["cascade"]["warn_on"], 0.45);
+    assert_eq!(report["config"]["cascade"]["signals"]["depth_collapse"], 0.1);
 }
 
 #[test]

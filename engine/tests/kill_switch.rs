@@ -114,8 +114,8 @@ fn a_stale_feed_cancels_everything_in_the_same_pass_and_the_kill_latches() {
     // In the pass that closed the triggering frame: CASCADE (a hard trigger, straight from
     // NORMAL), the kill switch thrown, and a cancel for each resting side — nothing else.
     let report = core.cascade_report();
-    assert_eq!(report[0].1, CascadeState::Cascade);
-    let transition = report[0].3.expect("a transition");
+    assert_eq!(report[0].state, CascadeState::Cascade);
+    let transition = report[0].last_transition.expect("a transition");
     assert_eq!((transition.from, transition.to), (CascadeState::Normal, CascadeState::Cascade));
     assert!(transition.trigger.is_some());
     assert_eq!(core.stats().kills, 1);
@@ -138,7 +138,7 @@ fn a_stale_feed_cancels_everything_in_the_same_pass_and_the_kill_latches() {
     assert_eq!(core.gateway().sent.len(), before + 2, "nothing sent while killed");
     // The detector has calmed down since, but the switch stays thrown, stamped with the
     // triggering frame's time and the cascade as its reason.
-    assert_ne!(core.cascade_report()[0].1, CascadeState::Cascade);
+    assert_ne!(core.cascade_report()[0].state, CascadeState::Cascade);
     let kill = core.kill_event(BTCUSDT).expect("latched");
     assert_eq!((kill.time, kill.reason), (now, Reason::Cascade));
 }
@@ -168,9 +168,9 @@ fn the_calm_recording_stays_out_of_cascade() {
     let mut recording = Replay::open();
     replay(&mut core, &mut recording, u64::MAX);
     let stats = core.stats();
-    let (_, state, time_in_state, _) = core.cascade_report()[0];
-    let total: i64 = time_in_state.iter().sum();
-    let fraction = |state: CascadeState| time_in_state[state.index()] as f64 / total as f64;
+    let summary = core.cascade_report()[0];
+    let (state, time_in_state) = (summary.state, summary.time_in_state);
+    let fraction = |state: CascadeState| summary.fraction(state);
     eprintln!(
         "calm recording: NORMAL {:.4}, WARNING {:.4}, CASCADE {:.4}, COOLDOWN {:.4}; {} transitions; {stats:?}",
         fraction(CascadeState::Normal),

@@ -101,11 +101,15 @@ impl ActionKind {
 }
 
 /// One sliding window: at most `max_orders` counted actions in any interval of length `window`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateWindow {
     /// Length of the window; in the file, `window_ms`. Positive.
-    #[serde(rename = "window_ms", deserialize_with = "crate::limits::millis")]
+    #[serde(
+        rename = "window_ms",
+        deserialize_with = "crate::limits::millis",
+        serialize_with = "crate::limits::as_millis"
+    )]
     pub window: Nanos,
     /// Actions allowed per window. In `1..=`[`MAX_ORDERS_PER_WINDOW`].
     pub max_orders: u32,
@@ -119,13 +123,13 @@ pub struct RateWindow {
 /// count_cancels = false
 /// cancel_reserve_pct = 10
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrderRateLimits {
     /// The windows, at least one, each enforced; `None` slots are unused and come last. In the
     /// file, a list of one or two `{ window_ms, max_orders }`. Default: Binance USD-M's
     /// 300 per 10 s and 1 200 per minute.
-    #[serde(deserialize_with = "windows")]
+    #[serde(deserialize_with = "windows", serialize_with = "windows_out")]
     pub windows: [Option<RateWindow>; MAX_RATE_WINDOWS],
     /// Whether the venue counts cancels against these windows. Default false (Binance USD-M
     /// does not): cancels are then never refused nor recorded.
@@ -148,6 +152,14 @@ impl Default for OrderRateLimits {
             cancel_reserve_pct: 10,
         }
     }
+}
+
+/// Writes the windows the way [`windows`] reads them: a list of the ones in use.
+fn windows_out<S: serde::Serializer>(
+    windows: &[Option<RateWindow>; MAX_RATE_WINDOWS],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(windows.iter().flatten())
 }
 
 fn windows<'de, D: Deserializer<'de>>(

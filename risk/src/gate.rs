@@ -90,7 +90,7 @@ impl Verdict {
 }
 
 /// When and why the kill switch was thrown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct KillEvent {
     /// When: the time given to [`RiskGate::kill_at`] or [`RiskGate::on_pnl`]; for a stale-data
     /// kill, and for [`RiskGate::kill`], the gate's local clock (the latest receive time or

@@ -23,14 +23,14 @@
 use crate::budget::OrderRateLimits;
 use feeds::{Lots, Nanos};
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Basis points in one.
 pub(crate) const BPS: f64 = 10_000.0;
 
 /// Pre-trade limits, the stale-data guard's thresholds, the kill switch's triggers and the
 /// order-rate budget.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RiskLimits {
     /// Largest absolute position, in lots, an order may lead to. Default 10. Positive.
@@ -55,30 +55,30 @@ pub struct RiskLimits {
     /// How long the book may go without an update (book level, clear or best bid/offer, by
     /// exchange time) before orders are refused. Default 1 s; in the file, `max_book_age_ms`.
     /// Positive. (The BTCUSDT recording's longest quiet spell is about 0.11 s.)
-    #[serde(rename = "max_book_age_ms", deserialize_with = "millis")]
+    #[serde(rename = "max_book_age_ms", deserialize_with = "millis", serialize_with = "as_millis")]
     pub max_book_age: Nanos,
     /// How far the feed's latency (receive time − exchange time) may rise above its baseline,
     /// the trailing minimum over `lag_window`, before orders are refused. Default 250 ms; in the
     /// file, `max_lag_ms`. Positive. The baseline absorbs the offset between our clock and the
     /// exchange's (the BTCUSDT recording's clock runs about 1.27 s behind, so its raw latency is
     /// negative); over that recording the excess peaks at 113 ms (99.9th percentile 94 ms).
-    #[serde(rename = "max_lag_ms", deserialize_with = "millis")]
+    #[serde(rename = "max_lag_ms", deserialize_with = "millis", serialize_with = "as_millis")]
     pub max_lag: Nanos,
     /// How far back the latency baseline looks. Default 5 minutes; in the file,
     /// `lag_window_ms`. Positive. Longer keeps a lasting rise of latency flagged for longer
     /// before it becomes the new baseline; shorter follows clock drift faster.
-    #[serde(rename = "lag_window_ms", deserialize_with = "millis")]
+    #[serde(rename = "lag_window_ms", deserialize_with = "millis", serialize_with = "as_millis")]
     pub lag_window: Nanos,
     /// How long the feed may go without any event (by local receive time, a missed heartbeat)
     /// before orders are refused. Default 1 s; in the file, `max_silence_ms`. Positive. Needs
     /// [`RiskGate::on_time`](crate::RiskGate::on_time) from a timer: without events nothing else
     /// moves the local clock. (The BTCUSDT recording's longest silence is 0.34 s.)
-    #[serde(rename = "max_silence_ms", deserialize_with = "millis")]
+    #[serde(rename = "max_silence_ms", deserialize_with = "millis", serialize_with = "as_millis")]
     pub max_silence: Nanos,
     /// How long the data may stay unhealthy (a feed gap, a stale book, lag or silence, without a
     /// healthy moment in between, by local time) before the kill switch is thrown. Default 10 s;
     /// in the file, `kill_after_stale_ms`. Positive.
-    #[serde(rename = "kill_after_stale_ms", deserialize_with = "millis")]
+    #[serde(rename = "kill_after_stale_ms", deserialize_with = "millis", serialize_with = "as_millis")]
     pub kill_after_stale: Nanos,
     /// Session loss, in quote currency, beyond which the kill switch is thrown: a PnL below
     /// `−max_loss`. Default 100. Finite and positive.
@@ -119,6 +119,11 @@ impl Default for RiskLimits {
 
 fn lots<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Lots, D::Error> {
     i64::deserialize(deserializer).map(Lots)
+}
+
+/// Writes a duration the way [`millis`] reads it: whole milliseconds.
+pub(crate) fn as_millis<S: Serializer>(value: &Nanos, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(value.0 / Nanos::PER_MILLI)
 }
 
 pub(crate) fn millis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Nanos, D::Error> {
@@ -198,6 +203,15 @@ impl RiskLimits {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn limits_written_out_read_back_the_same() {
+        // Reports carry the limits used; what they print must be a valid `[risk]` table.
+        let limits = RiskLimits { max_lag: Nanos(75_000_000), ..RiskLimits::default() };
+        let text = toml::to_string(&limits).unwrap();
+        assert!(text.contains("max_lag_ms = 75"), "{text}");
+        assert_eq!(toml::from_str::<RiskLimits>(&text).unwrap(), limits);
+    }
+
     use super::*;
     use crate::budget::RateWindow;
 

@@ -9,7 +9,8 @@
 /// only a [`KillEvent`](crate::KillEvent)'s reason. An automatic kill for stale data carries the
 /// data reason that lasted ([`FeedGap`](Reason::FeedGap), [`BookStale`](Reason::BookStale),
 /// [`FeedLag`](Reason::FeedLag) or [`FeedSilent`](Reason::FeedSilent)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Reason {
     /// The kill switch is latched.
@@ -128,6 +129,13 @@ impl std::fmt::Display for Reason {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reports_spell_each_reason_by_its_name() {
+        for reason in Reason::ALL {
+            assert_eq!(toml::Value::try_from(reason).unwrap().as_str(), Some(reason.name()));
+        }
+    }
+
     use super::*;
 
     #[test]

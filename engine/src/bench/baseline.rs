@@ -354,7 +354,7 @@ pub fn run_baseline(
             .map_err(|source| PipelineError::Spawn { name: "baseline feed", source })?;
         let (sent, unparsed, feed_histograms) =
             feed_thread.join().map_err(|_| PipelineError::Panicked("baseline feed"))?;
-        let CoreOutcome { stats, mut histograms, gateway } =
+        let CoreOutcome { stats, mut histograms, gateway, .. } =
             core_thread.join().map_err(|_| PipelineError::Panicked("baseline core"))?;
         histograms.merge(&feed_histograms);
         Ok(BaselineOutcome { frames: sent, unparsed, histograms, core: stats, orders: gateway.into() })

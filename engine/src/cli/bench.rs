@@ -15,6 +15,7 @@ use crate::sys::affinity::CorePlan;
 use feeds::Instruments;
 use feeds::inspect::OwnedFrame;
 use feeds::recording::open_frames;
+use risk::cascade::CascadeState;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -107,6 +108,9 @@ pub fn tick_to_quote(arguments: &TickToQuoteArgs) -> Result<u8, CliError> {
         clock_is_counter: clock.is_counter(),
         same_orders,
         baseline_unparsed: baseline.as_ref().map(|outcome| outcome.unparsed),
+        strategy: core_config.strategy,
+        risk: core_config.risk,
+        cascade: core_config.cascade,
     };
     let text = if arguments.json {
         let mut text = serde_json::to_string_pretty(&to_json(&report, baseline_latency.as_ref(), &context))
@@ -139,6 +143,30 @@ fn encoder(instruments: &Instruments) -> Result<BinanceOrderEncoder, CliError> {
         .map_err(|error| CliError::Argument(format!("order encoder: {error}")))
 }
 
+/// Per instrument: the detector's final state, time fractions per state, transitions, kill.
+fn cascade_json(report: &PipelineReport) -> Value {
+    Value::Array(
+        report
+            .cascade
+            .iter()
+            .map(|summary| {
+                let fractions: serde_json::Map<String, Value> = CascadeState::ALL
+                    .iter()
+                    .map(|state| (state.name().to_lowercase(), json!(summary.fraction(*state))))
+                    .collect();
+                json!({
+                    "instrument": summary.instrument.index(),
+                    "state": summary.state,
+                    "time_fraction": fractions,
+                    "transitions": summary.transitions,
+                    "last_transition": summary.last_transition,
+                    "kill": summary.kill,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Run facts for the report.
 struct Context {
     recording: String,
@@ -148,6 +176,9 @@ struct Context {
     clock_is_counter: bool,
     same_orders: Option<bool>,
     baseline_unparsed: Option<u64>,
+    strategy: strategy::StrategyConfig,
+    risk: risk::RiskLimits,
+    cascade: risk::cascade::config::CascadeConfig,
 }
 
 fn percentiles(report: &LatencyReport, metric: Metric) -> Percentiles {
@@ -201,6 +232,11 @@ fn to_json(report: &PipelineReport, baseline: Option<&LatencyReport>, context: &
     object.insert("wall_seconds".into(), json!(report.wall_seconds));
     object.insert("feed".into(), json!(report.feed));
     object.insert("core".into(), json!(report.core));
+    object.insert("cascade".into(), cascade_json(report));
+    object.insert(
+        "config".into(),
+        json!({ "strategy": context.strategy, "risk": context.risk, "cascade": context.cascade }),
+    );
     object.insert("orders".into(), json!(report.orders));
     object.insert("recorder".into(), json!(report.recorder));
     object.insert("telemetry".into(), json!(report.telemetry));
@@ -289,6 +325,20 @@ fn table(report: &PipelineReport, baseline: Option<&LatencyReport>, context: &Co
         core.cancels,
         core.rejected
     );
+    for summary in &report.cascade {
+        let _ = writeln!(
+            out,
+            "cascade        instrument {}: {} now; time NORMAL {:.4} WARNING {:.4} CASCADE {:.4} COOLDOWN {:.4}; {} transitions{}",
+            summary.instrument.index(),
+            summary.state.name(),
+            summary.fraction(CascadeState::Normal),
+            summary.fraction(CascadeState::Warning),
+            summary.fraction(CascadeState::Cascade),
+            summary.fraction(CascadeState::Cooldown),
+            summary.transitions,
+            summary.kill.map_or(String::new(), |kill| format!("; KILLED ({})", kill.reason.name())),
+        );
+    }
     let _ = writeln!(
         out,
         "orders         {} signed messages, {} bytes, digest {}",

@@ -350,20 +350,18 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         }
     }
 
-    /// Per quoted instrument: the cascade detector's state, time spent per state (ns), and its
-    /// last transition.
-    pub fn cascade_report(
-        &self,
-    ) -> Vec<(InstrumentId, CascadeState, [i64; CascadeState::COUNT], Option<Transition>)> {
+    /// Per quoted instrument: the cascade detector's state, time spent per state, and its last
+    /// transition.
+    pub fn cascade_report(&self) -> Vec<CascadeSummary> {
         self.quoted
             .iter()
-            .map(|quoted| {
-                (
-                    quoted.instrument,
-                    quoted.detector.state(),
-                    quoted.detector.time_in_state(),
-                    quoted.last_transition,
-                )
+            .map(|quoted| CascadeSummary {
+                instrument: quoted.instrument,
+                state: quoted.detector.state(),
+                time_in_state: quoted.detector.time_in_state(),
+                transitions: quoted.detector.transitions(),
+                last_transition: quoted.last_transition,
+                kill: quoted.risk.kill_event(),
             })
             .collect()
     }
@@ -412,7 +410,33 @@ impl<Venue: Gateway> QuotingCore<Venue> {
 
     /// Ends the core, keeping what a report needs.
     pub fn finish(self) -> CoreOutcome<Venue> {
-        CoreOutcome { stats: self.stats, histograms: self.histograms, gateway: self.gateway }
+        let cascade = self.cascade_report();
+        CoreOutcome { stats: self.stats, histograms: self.histograms, gateway: self.gateway, cascade }
+    }
+}
+
+/// One instrument's cascade detector and kill switch at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct CascadeSummary {
+    /// Which instrument.
+    pub instrument: InstrumentId,
+    /// The detector's state now.
+    pub state: CascadeState,
+    /// Nanoseconds of event time spent in each state, by [`CascadeState::index`].
+    pub time_in_state: [i64; CascadeState::COUNT],
+    /// State changes so far.
+    pub transitions: u64,
+    /// The last state change, with the score and readings that drove it.
+    pub last_transition: Option<Transition>,
+    /// The kill switch, if latched: when and why.
+    pub kill: Option<risk::KillEvent>,
+}
+
+impl CascadeSummary {
+    /// Share of event time spent in `state`, in `[0, 1]` (0 before any time has passed).
+    pub fn fraction(&self, state: CascadeState) -> f64 {
+        let total: i64 = self.time_in_state.iter().sum();
+        if total > 0 { self.time_in_state[state.index()] as f64 / total as f64 } else { 0.0 }
     }
 }
 
@@ -424,4 +448,6 @@ pub struct CoreOutcome<Venue> {
     pub histograms: LatencyHistograms,
     /// The gateway, with whatever it counted.
     pub gateway: Venue,
+    /// Each quoted instrument's cascade detector and kill switch.
+    pub cascade: Vec<CascadeSummary>,
 }

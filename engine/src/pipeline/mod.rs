@@ -130,6 +130,9 @@ pub struct PipelineReport {
     pub telemetry: TelemetryReport,
     /// Order messages the core sent (count, bytes, digest).
     pub orders: GatewayReport,
+    /// Each quoted instrument's cascade detector (time per state, last transition) and kill
+    /// switch.
+    pub cascade: Vec<self::core::CascadeSummary>,
     /// Latency percentiles.
     pub latency: LatencyReport,
 }
@@ -261,6 +264,7 @@ pub fn run_recorded(
         recorder,
         telemetry,
         orders: core.gateway.into(),
+        cascade: core.cascade,
         latency: histograms.report(),
     })
 }
