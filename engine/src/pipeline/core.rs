@@ -1,12 +1,21 @@
-//! The quoting core: book → signals → fair value → spread policy → quotes → risk gate → order
-//! actions → order bytes, once per frame.
+//! The quoting core: book → signals → cascade state → fair value → spread policy → quotes →
+//! risk gate → order actions (within the order-rate budget) → order bytes, once per frame.
 //!
 //! [`QuotingCore::on_event`] takes the ring's events in order. Book events update the
-//! instrument's [`OrderBook`]; every event updates the strategy's signals and the risk gate's
-//! view. A [`FrameEnd`] closes the frame: the core asks the strategy for quotes, puts each side
-//! through the [`RiskGate`] (only an [`Approved`](risk::Approved) intent can rest an order),
-//! diffs the approved quotes against our resting orders ([`OrderManager`]), encodes each action
-//! as a signed Binance order message and hands it to the [`Gateway`].
+//! instrument's [`OrderBook`]; every event updates the strategy's signals, the risk gate's view
+//! (feed health, lag, staleness) and the cascade detector's signals. A [`FrameEnd`] closes the
+//! frame: the cascade detector takes one step (book depth and spread, the strategy's volatility
+//! and toxicity, liquidations, open interest, funding and basis) and says how wide and how big
+//! to quote, or not at all (CASCADE); the strategy builds the quotes; each side goes through
+//! the [`RiskGate`] (only an [`Approved`](risk::Approved) intent can rest an order); the
+//! approved quotes are diffed against our resting orders ([`OrderManager`]), each new order or
+//! replace asking the account's [`OrderRateBudget`] first (cancels are never held back); each
+//! action is encoded as a signed Binance order message and handed to the [`Gateway`].
+//!
+//! A kill switch thrown by anything a frame carried (a stale feed beyond its limit, a loss, a
+//! cascade with `kill_on_cascade`) makes every check fail in the same pass, so whatever rests
+//! is cancelled in the pass that saw the trigger; [`QuotingCore::kill`] cancels before it
+//! returns.
 //!
 //! The core's time is event time (the exchange's timestamps): order messages carry the frame's
 //! exchange time, so a replay of the same frames produces the same bytes. The [`TscClock`] is
