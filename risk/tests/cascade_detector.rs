@@ -68,6 +68,7 @@ fn config() -> impl Strategy<Value = CascadeConfig> {
                 cooldown_spread_multiplier: multipliers.2,
                 cooldown_size_multiplier: multipliers.3,
                 kill_on_cascade: multipliers.4,
+                evaluation_interval_ms: 100,
             }
         })
 }

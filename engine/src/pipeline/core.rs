@@ -78,6 +78,8 @@ pub struct CoreStats {
     pub rate_limited: u64,
     /// Decisions made with the cascade detector in CASCADE (nothing quoted).
     pub cascade_decisions: u64,
+    /// Steps of the cascade detectors.
+    pub cascade_evaluations: u64,
     /// State changes of the cascade detectors.
     pub cascade_transitions: u64,
     /// Times a kill switch was thrown (manual or automatic).
@@ -102,6 +104,10 @@ struct Quoted {
     last_transition: Option<Transition>,
     /// The instrument's lot step (the tick is the quoter's).
     lot: feeds::Step,
+    /// Event time of the next scheduled cascade-detector step.
+    next_evaluation: Nanos,
+    /// A frame carried an event the cascade signals react to: step the detector now.
+    cascade_event: bool,
     position: Lots,
 }
 
@@ -117,6 +123,8 @@ pub struct QuotingCore<Venue: Gateway> {
     quoted: Vec<Quoted>,
     /// The account's order-rate budget (the venue counts orders per account).
     budget: OrderRateBudget,
+    /// Event time between scheduled cascade-detector steps, nanoseconds.
+    evaluation_interval: i64,
     orders: OrderManager,
     actions: ActionBuffer,
     encoder: BinanceOrderEncoder,
@@ -160,6 +168,8 @@ impl<Venue: Gateway> QuotingCore<Venue> {
                 detector: CascadeDetector::new(config.cascade),
                 last_transition: None,
                 lot: spec.lot,
+                next_evaluation: Nanos(i64::MIN),
+                cascade_event: false,
                 position: Lots(0),
             });
         }
@@ -167,6 +177,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             slot_of,
             quoted,
             budget: OrderRateBudget::new(config.risk.rate),
+            evaluation_interval: i64::from(config.cascade.evaluation_interval_ms) * Nanos::PER_MILLI,
             orders: OrderManager::new(instruments.len(), config.client_id_prefix)
                 .with_min_reprice_ticks(feeds::Ticks(config.min_reprice_ticks)),
             actions: ActionBuffer::new(),
@@ -204,6 +215,13 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let Some(quoted) = self.quoted.get_mut(slot) else { return };
         quoted.risk.on_event(event);
         quoted.signals.on_event(event);
+        quoted.cascade_event |= matches!(
+            kind,
+            EventKind::Liquidation(_)
+                | EventKind::OpenInterest(_)
+                | EventKind::MarkPrice(_)
+                | EventKind::FeedStatus(_)
+        );
         if matches!(kind, EventKind::BookLevel(_) | EventKind::BookClear(_) | EventKind::FeedStatus(_))
             && quoted.book.apply(event).is_err()
         {
@@ -223,12 +241,17 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         // A frame that produced no event (ignored kind, buffered or stale diff, undecodable)
         // changed nothing to decide on; its FrameEnd still carries the quoted instrument's id 0
         // by default, so it must not be taken for one of its frames.
-        if slot < self.quoted.len() && end.events > 0 {
+        let decides = slot < self.quoted.len() && end.events > 0;
+        if decides {
             self.decide(slot, event.exchange_time);
             decided = self.clock.now();
             sent = self.send(event.exchange_time);
         }
         let done = if sent { self.clock.now() } else { decided };
+        if decides {
+            // Off the frame's critical path: its orders are out.
+            self.scheduled_cascade_step(slot, event.exchange_time);
+        }
         if self.warmup > 0 {
             self.warmup -= 1;
             return;
@@ -257,33 +280,15 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let quoted = &mut self.quoted[slot];
         let instrument = quoted.instrument;
 
-        // The cascade loop's view of this frame: book depth and spread, the strategy's
-        // volatility and toxicity, then one step of the state machine.
-        let signals = quoted.quoter.signals();
-        if let (true, Some(top)) = (quoted.book.is_trusted(), signals.top) {
-            let depth = quoted.book.depth_within_bps(DEPTH_BAND_BPS);
-            let mid = top.mid();
-            let (tick, lot) = (quoted.quoter.tick(), quoted.lot);
-            let notional =
-                depth.bid.notional.to_quote_f64(tick, lot) + depth.ask.notional.to_quote_f64(tick, lot);
-            let spread_bps = (top.ask.0 - top.bid.0) as f64 / mid * 1e4;
-            quoted.signals.on_book(now, notional, spread_bps, mid);
-        }
-        quoted.signals.on_strategy(now, signals.volatility.ratio, signals.toxicity.value);
-        if let Some(transition) = quoted.detector.update(&quoted.signals.inputs(now)) {
-            self.stats.cascade_transitions += 1;
-            if quoted.detector.throws_kill_switch(&transition) && !quoted.risk.is_killed() {
-                quoted.risk.kill_at(now, Reason::Cascade);
-                self.stats.kills += 1;
-            }
-            tracing::info!(
-                instrument = instrument.index(),
-                from = transition.from.name(),
-                to = transition.to.name(),
-                score = transition.score,
-                "cascade detector"
-            );
-            quoted.last_transition = Some(transition);
+        // A frame that carried a liquidation, open interest, a mark price or a feed status
+        // steps the cascade detector before deciding: hard triggers are never delayed. The
+        // scheduled steps (every `evaluation_interval` of event time, for the book's depth and
+        // spread and the strategy's volatility and toxicity) run after the frame's orders are
+        // sent, in `scheduled_cascade_step`.
+        if quoted.cascade_event {
+            quoted.cascade_event = false;
+            self.stats.cascade_evaluations += 1;
+            Self::evaluate_cascade(quoted, now, &mut self.stats);
         }
         let adjust = quoted.detector.adjust(now);
         let risk = RiskAdjust {
@@ -326,6 +331,52 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             *rate_limited += u64::from(!granted);
             granted
         });
+    }
+
+    /// The cascade detector's scheduled step for the instrument in `slot`, if one is due at
+    /// `now`: every `evaluation_interval` of event time. Its effect (WARNING's wider, smaller
+    /// quotes; CASCADE's cancel-all) shows from the next decision on.
+    fn scheduled_cascade_step(&mut self, slot: usize, now: Nanos) {
+        let quoted = &mut self.quoted[slot];
+        if now < quoted.next_evaluation {
+            return;
+        }
+        let interval = self.evaluation_interval;
+        quoted.next_evaluation = Nanos(now.0 - now.0.rem_euclid(interval) + interval);
+        self.stats.cascade_evaluations += 1;
+        Self::evaluate_cascade(quoted, now, &mut self.stats);
+    }
+
+    /// One step of `quoted`'s cascade detector at `now`, from the book and the strategy's
+    /// signals; a transition into CASCADE with `kill_on_cascade` throws the kill switch.
+    fn evaluate_cascade(quoted: &mut Quoted, now: Nanos, stats: &mut CoreStats) {
+        let instrument = quoted.instrument;
+        let signals = quoted.quoter.signals();
+        if let (true, Some(top)) = (quoted.book.is_trusted(), signals.top) {
+            let depth = quoted.book.depth_within_bps(DEPTH_BAND_BPS);
+            let mid = top.mid();
+            let (tick, lot) = (quoted.quoter.tick(), quoted.lot);
+            let notional =
+                depth.bid.notional.to_quote_f64(tick, lot) + depth.ask.notional.to_quote_f64(tick, lot);
+            let spread_bps = (top.ask.0 - top.bid.0) as f64 / mid * 1e4;
+            quoted.signals.on_book(now, notional, spread_bps, mid);
+        }
+        quoted.signals.on_strategy(now, signals.volatility.ratio, signals.toxicity.value);
+        if let Some(transition) = quoted.detector.update(&quoted.signals.inputs(now)) {
+            stats.cascade_transitions += 1;
+            if quoted.detector.throws_kill_switch(&transition) && !quoted.risk.is_killed() {
+                quoted.risk.kill_at(now, Reason::Cascade);
+                stats.kills += 1;
+            }
+            tracing::info!(
+                instrument = instrument.index(),
+                from = transition.from.name(),
+                to = transition.to.name(),
+                score = transition.score,
+                "cascade detector"
+            );
+            quoted.last_transition = Some(transition);
+        }
     }
 
     /// Throws the kill switch of every quoted instrument (manual kill: the API, a signal) and

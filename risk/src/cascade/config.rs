@@ -172,6 +172,13 @@ pub struct CascadeConfig {
     /// holds until an operator resets it), rather than only pulling quotes until COOLDOWN.
     /// The detector only reports it; the engine acts on it. Default false.
     pub kill_on_cascade: bool,
+    /// How often the engine feeds the detector the book's depth and spread and takes a step,
+    /// in milliseconds of event time. Default 100. The engine runs these steps after a frame's
+    /// orders are sent (off the critical path; they take effect from the next decision). A
+    /// frame that carries a liquidation, open interest, a mark price or a feed status is
+    /// evaluated at once, before its decision, so hard triggers are never delayed. In
+    /// `[1, 60 000]`.
+    pub evaluation_interval_ms: u32,
 }
 
 impl Default for CascadeConfig {
@@ -194,6 +201,7 @@ impl Default for CascadeConfig {
             cooldown_spread_multiplier: 3.0,
             cooldown_size_multiplier: 0.25,
             kill_on_cascade: false,
+            evaluation_interval_ms: 100,
         }
     }
 }
@@ -282,6 +290,12 @@ impl CascadeConfig {
             "must be in [0, 1]",
         )?;
 
+        check(
+            (1..=60_000).contains(&self.evaluation_interval_ms),
+            "cascade.evaluation_interval_ms",
+            f64::from(self.evaluation_interval_ms),
+            "must be between 1 and 60000",
+        )?;
         let dwell = |seconds: f64| (0.0..=MAX_DWELL_S).contains(&seconds);
         const DWELL: &str = "must be in [0, 86400] seconds";
         check(dwell(self.min_warning_s), "cascade.min_warning_s", self.min_warning_s, DWELL)?;
