@@ -323,27 +323,10 @@ impl ArrivalFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_random::Uniforms;
     use feeds::{Lots, Side, Ticks};
 
     const SEC: i64 = 1_000_000_000;
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a seeded, dependency-free source of uniforms.
-    struct SplitMix(u64);
-
-    impl SplitMix {
-        fn uniform(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        /// An exponential draw with this rate.
-        fn exponential(&mut self, rate: f64) -> f64 {
-            -(1.0 - self.uniform()).ln() / rate
-        }
-    }
 
     /// A buyer's burst at `time` whose last print is `depth` ticks above the mid before it.
     fn burst(time: i64, depth: f64) -> TakerBurst {
@@ -442,7 +425,7 @@ mod tests {
         // reach an exponentially distributed depth with rate 0.8 per tick, so
         // P(depth ≥ d) = e^(−0.8 d) and λ(d) = 10·e^(−0.8 d): A = 10, k = 0.8.
         let (rate, k) = (10.0, 0.8);
-        let mut rng = SplitMix(42);
+        let mut rng = Uniforms::seeded(42);
         let mut fit = ArrivalFit::new(&ArrivalConfig::default());
         let mut time = 1_723_161_255.0 * NANOS_PER_SEC;
         let end = time + 3_000.0 * NANOS_PER_SEC;

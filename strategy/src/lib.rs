@@ -60,6 +60,9 @@ pub mod toxicity;
 pub mod volatility;
 pub mod window;
 
+#[cfg(test)]
+mod test_random;
+
 pub use config::{StrategyConfig, StrategyConfigError};
 pub use explain::{Decision, Explanation, QuoteOutcome};
 pub use fair_value::{FairValue, FairValueKind};

@@ -613,6 +613,7 @@ fn eliminate(system: &mut [f64], n: usize, width: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_random::Uniforms;
     use feeds::{Lots, Ticks};
     use proptest::prelude::*;
 
@@ -636,19 +637,6 @@ mod tests {
     fn feed(estimator: &mut StoikovMicroprice, tops: &[TopOfBook]) {
         for (i, top) in tops.iter().enumerate() {
             estimator.on_top(Nanos(i as i64 + 1), top);
-        }
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a seeded, dependency-free source of uniforms.
-    struct SplitMix(u64);
-
-    impl SplitMix {
-        fn uniform(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
         }
     }
 
@@ -785,8 +773,8 @@ mod tests {
         // when a queue empties, the price moves through it by one tick and both new queues are
         // drawn from 1..=10. A large bid queue against a small ask queue means the ask tends
         // to empty first, so the mid tends to go up: g* must not fall as I rises.
-        let mut random = SplitMix(7);
-        let draw = |random: &mut SplitMix| 1 + (random.uniform() * 10.0) as i64;
+        let mut random = Uniforms::seeded(7);
+        let draw = |random: &mut Uniforms| 1 + (random.uniform() * 10.0) as i64;
         let mut estimator = StoikovMicroprice::new(&StoikovConfig {
             imbalance_buckets: 6,
             spread_buckets: 1,

@@ -387,6 +387,7 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_random::Uniforms;
     use proptest::prelude::*;
 
     const SEC: i64 = 1_000_000_000;
@@ -397,26 +398,6 @@ mod tests {
             (actual - expected).abs() <= relative * expected.abs(),
             "{actual} != {expected} ± {relative}"
         );
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a seeded, dependency-free source of uniforms.
-    struct SplitMix(u64);
-
-    impl SplitMix {
-        fn uniform(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        /// A standard normal draw (Box–Muller).
-        fn normal(&mut self) -> f64 {
-            let u = 1.0 - self.uniform(); // (0, 1]
-            let v = self.uniform();
-            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-        }
     }
 
     fn config() -> VolatilityConfig {
@@ -489,7 +470,7 @@ mod tests {
         // Synthetic data: a Gaussian random walk of the log-price with σ = 2 bp/√s, updated
         // every 100 ms (σ·√0.1 per step) at off-grid times, sampled on a 1 s grid.
         let sigma = 2e-4;
-        let mut rng = SplitMix(7);
+        let mut rng = Uniforms::seeded(7);
         let mut vol = Volatility::new(&VolatilityConfig { slow_half_life_s: 3_000.0, ..config() });
         let mut log_price = 60_000.0_f64.ln();
         let start = 1_723_161_255 * SEC + 37 * MS;
@@ -516,7 +497,7 @@ mod tests {
     #[test]
     fn one_jump_moves_fast_far_more_than_bipower() {
         let mut vol = Volatility::new(&config());
-        let mut rng = SplitMix(11);
+        let mut rng = Uniforms::seeded(11);
         let mut log_price = 60_000.0_f64.ln();
         let mut time = 0;
         let step = |vol: &mut Volatility, log_price: f64, time: &mut i64| {

@@ -298,28 +298,24 @@ mod tests {
     use crate::cascade::signals::test_support::*;
     use crate::cascade::{CascadeSignal, HardTrigger};
 
-    /// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator for the synthetic
-    /// processes below.
-    struct SplitMix64(u64);
+    /// Seeded uniforms for the synthetic processes: `rand`'s ChaCha8, the same stream on every
+    /// platform and `rand` release.
+    struct Uniforms(rand_chacha::ChaCha8Rng);
 
-    impl SplitMix64 {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
+    impl Uniforms {
+        fn seeded(seed: u64) -> Uniforms {
+            Uniforms(rand::SeedableRng::seed_from_u64(seed))
         }
 
         /// Uniform in `(0, 1]`.
         fn uniform(&mut self) -> f64 {
-            ((self.next() >> 11) + 1) as f64 / (1_u64 << 53) as f64
+            1.0 - rand::Rng::random::<f64>(&mut self.0)
         }
     }
 
     /// Event times of a Hawkes process with baseline `mu` per second, branching ratio `n` and
     /// kernel `n·β·e^(−β·t)`, on `[0, horizon)`, by Ogata's thinning.
-    fn hawkes(rng: &mut SplitMix64, mu: f64, n: f64, beta: f64, horizon: f64) -> Vec<f64> {
+    fn hawkes(rng: &mut Uniforms, mu: f64, n: f64, beta: f64, horizon: f64) -> Vec<f64> {
         let (mut t, mut excitation, mut times) = (0.0, 0.0, Vec::new());
         loop {
             // The intensity only decays until the next event: its current value bounds it.
@@ -428,7 +424,7 @@ mod tests {
         // 1/(1 − n)² = 25 but F(1) = 1 + 24·(1 − (1 − e^(−κ))/κ) with κ = β(1 − n) = 1,
         // ≈ 9.8, so n̂ ≈ 1 − 1/√9.8 ≈ 0.68: low, as the module docs warn. Over 3600 buckets
         // the estimate lands within a few hundredths of that.
-        let mut rng = SplitMix64(7);
+        let mut rng = Uniforms::seeded(7);
         let times = hawkes(&mut rng, 1.0, 0.8, 5.0, 3600.0);
         let config = SignalsConfig { branching_window_buckets: 3600, ..SignalsConfig::default() };
         let mut signals = CascadeSignals::new(&config, TICK, LOT);
@@ -445,7 +441,7 @@ mod tests {
         // And a Poisson process of the same mean rate (n = 0) reads as unclustered.
         let mut signals = CascadeSignals::new(&config, TICK, LOT);
         signals.inputs(at(0.0));
-        for &t in &hawkes(&mut SplitMix64(7), 5.0, 0.0, 5.0, 3600.0) {
+        for &t in &hawkes(&mut Uniforms::seeded(7), 5.0, 0.0, 5.0, 3600.0) {
             signals.on_event(&liquidation(t, 0.5, 60_000.0));
         }
         signals.inputs(at(3600.0));
