@@ -14,7 +14,10 @@ use engine::clock::TscClock;
 use engine::gateway::Gateway;
 use engine::order::OrderAction;
 use engine::pipeline::core::{CoreConfig, QuotingCore};
-use feeds::{Event, EventKind, FeedCondition, FeedStatus, FrameEnd, InstrumentId, Nanos, OrderBook, Seq};
+use feeds::{
+    BookLevel, Event, EventKind, FeedCondition, FeedStatus, FrameEnd, InstrumentId, Lots, Nanos, OrderBook,
+    Seq, Side,
+};
 use risk::Reason;
 use risk::cascade::CascadeState;
 use testkit::replay::Replay;
@@ -27,11 +30,13 @@ enum Sent {
     Cancel(u64),
 }
 
-/// Remembers every action with the frame counter the test sets before each frame.
+/// Remembers every action with the frame counter the test sets before each frame (and, for
+/// the synthetic events, the local receive time of the last real one).
 #[derive(Default)]
 struct Recording {
     frame: u64,
     sent: Vec<Sent>,
+    receive: Nanos,
 }
 
 impl Gateway for Recording {
@@ -73,6 +78,7 @@ fn replay(core: &mut QuotingCore<Recording>, replay: &mut Replay, frames: u64) -
         for event in &events {
             core.on_event(event);
             last = last.max(event.exchange_time);
+            core.gateway_mut().receive = event.receive_time;
         }
         core.gateway_mut().frame += 1;
         core.on_event(&frame_end(last, events.len() as u32));
@@ -141,6 +147,92 @@ fn a_stale_feed_cancels_everything_in_the_same_pass_and_the_kill_latches() {
     assert_ne!(core.cascade_report()[0].state, CascadeState::Cascade);
     let kill = core.kill_event(BTCUSDT).expect("latched");
     assert_eq!((kill.time, kill.reason), (now, Reason::Cascade));
+}
+
+/// Synthetic: withdraws every level within ±10 bps of the mid of `recording`'s book but the
+/// touch, as one update closed by its own frame (the real diffs that follow bring back the
+/// levels they touch). The quoter still sees the same top and keeps quoting.
+fn withdraw_the_band(core: &mut QuotingCore<Recording>, recording: &Replay, now: Nanos) {
+    let (Some((bid, _)), Some((ask, _))) = (recording.book.best_bid(), recording.book.best_ask()) else {
+        return;
+    };
+    let mid = (bid.0 + ask.0) / 2;
+    let band = mid / 1_000; // 10 bps of the mid, in ticks
+    let mut withdrawn = Vec::new();
+    for side in [Side::Bid, Side::Ask] {
+        withdrawn.extend(
+            recording
+                .book
+                .top(side, 10_000)
+                .skip(1)
+                .filter(|(price, _)| (price.0 - mid).abs() <= band)
+                .map(|(price, _)| (side, price)),
+        );
+    }
+    let count = withdrawn.len();
+    // Stamped as the real frames are: the recording's local clock runs 1.27 s behind the
+    // exchange's, and the gate's lag guard would take a zero offset for a stalled feed.
+    let receive = core.gateway().receive;
+    for (index, (side, price)) in withdrawn.into_iter().enumerate() {
+        let level = BookLevel { side, price, qty: Lots(0), last: index + 1 == count, snapshot: false };
+        core.on_event(&Event::new(now, receive, Seq(0), BTCUSDT, EventKind::BookLevel(level)));
+    }
+    core.gateway_mut().frame += 1;
+    core.on_event(&frame_end(now, count as u32));
+}
+
+#[test]
+fn entering_cascade_on_a_scheduled_step_cancels_at_once() {
+    // No kill switch this time: CASCADE alone pulls every quote.
+    let mut core = core(|_| {});
+    let mut recording = Replay::open();
+    let mut now = replay(&mut core, &mut recording, 20_000);
+    // Synthetic: liquidity leaves the band around the mid and keeps leaving (withdrawn again
+    // after every real frame). The depth and spread signals see it at the scheduled steps
+    // (every 100 ms of event time), which run after a frame's orders are sent.
+    let mut frames = 0;
+    while core.cascade_report()[0].state != CascadeState::Cascade {
+        frames += 1;
+        assert!(frames < 20_000, "no CASCADE with the band withdrawn: {:?}", core.cascade_report());
+        let resting_before = core.resting_orders(BTCUSDT);
+        let sent_before = core.gateway().sent.len();
+        withdraw_the_band(&mut core, &recording, now);
+        if core.cascade_report()[0].state == CascadeState::Cascade {
+            check_entered(&core, resting_before, sent_before);
+            break;
+        }
+        let resting_before = core.resting_orders(BTCUSDT);
+        let sent_before = core.gateway().sent.len();
+        now = replay(&mut core, &mut recording, 1).max(now);
+        if core.cascade_report()[0].state == CascadeState::Cascade {
+            check_entered(&core, resting_before, sent_before);
+        }
+    }
+    // Nothing rests, and nothing is placed, while the state is CASCADE.
+    let sent = core.gateway().sent.len();
+    for _ in 0..200 {
+        replay(&mut core, &mut recording, 1);
+        if core.cascade_report()[0].state != CascadeState::Cascade {
+            break;
+        }
+        assert_eq!(core.resting_orders(BTCUSDT), 0);
+        assert_eq!(core.gateway().sent.len(), sent);
+    }
+    assert_eq!(core.kill_event(BTCUSDT), None, "CASCADE alone does not latch the kill switch");
+}
+
+/// The frame that entered CASCADE left nothing resting: whatever rested when it began was
+/// cancelled within it.
+fn check_entered(core: &QuotingCore<Recording>, resting_before: usize, sent_before: usize) {
+    let frame = core.gateway().frame;
+    assert_eq!(core.cascade_report()[0].last_transition.unwrap().to, CascadeState::Cascade);
+    assert_eq!(core.resting_orders(BTCUSDT), 0, "orders still rest in CASCADE");
+    let cancels =
+        core.gateway().sent[sent_before..].iter().filter(|sent| **sent == Sent::Cancel(frame)).count();
+    // Orders were resting when the frame began (the synthetic withdrawal leaves the touch, so
+    // the quoter keeps quoting through WARNING), and each was cancelled in it.
+    assert!(resting_before > 0, "nothing rested when CASCADE began: the test proves nothing");
+    assert!(cancels >= resting_before, "{resting_before} resting, {cancels} cancelled in frame {frame}");
 }
 
 #[test]

@@ -334,8 +334,9 @@ impl<Venue: Gateway> QuotingCore<Venue> {
     }
 
     /// The cascade detector's scheduled step for the instrument in `slot`, if one is due at
-    /// `now`: every `evaluation_interval` of event time. Its effect (WARNING's wider, smaller
-    /// quotes; CASCADE's cancel-all) shows from the next decision on.
+    /// `now`: every `evaluation_interval` of event time. Entering CASCADE cancels whatever rests
+    /// at once (no quote lives in CASCADE); WARNING's and COOLDOWN's wider, smaller quotes show
+    /// from the next decision on.
     fn scheduled_cascade_step(&mut self, slot: usize, now: Nanos) {
         let quoted = &mut self.quoted[slot];
         if now < quoted.next_evaluation {
@@ -344,7 +345,15 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let interval = self.evaluation_interval;
         quoted.next_evaluation = Nanos(now.0 - now.0.rem_euclid(interval) + interval);
         self.stats.cascade_evaluations += 1;
+        let before = quoted.detector.state();
         Self::evaluate_cascade(quoted, now, &mut self.stats);
+        if before != CascadeState::Cascade && quoted.detector.state() == CascadeState::Cascade {
+            let instrument = quoted.instrument;
+            self.stats.cascade_decisions += 1;
+            self.actions.clear();
+            self.orders.cancel_all(instrument, &mut self.actions);
+            self.send(now);
+        }
     }
 
     /// One step of `quoted`'s cascade detector at `now`, from the book and the strategy's
@@ -394,6 +403,11 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             self.orders.cancel_all(quoted.instrument, &mut self.actions);
         }
         self.send(now);
+    }
+
+    /// Orders of ours resting on `instrument`, as the order manager believes (0, 1 or 2).
+    pub fn resting_orders(&self, instrument: InstrumentId) -> usize {
+        self.orders.open_orders(instrument)
     }
 
     /// The latched kill of `instrument`'s gate: when and why it was thrown; `None` while open
