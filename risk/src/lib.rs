@@ -12,6 +12,10 @@
 //!   [`KillEvent`].
 //! - [`budget`]: the [`OrderRateBudget`], the venue's order-rate limits as exact sliding windows,
 //!   with room always kept for cancels.
+//! - [`cascade`]: the cascade-loop detector: its signals (liquidations, open interest, funding,
+//!   basis, depth, spread, volatility, toxicity, options priming) as stresses in `[0, 1]`, the
+//!   state machine NORMAL → WARNING → CASCADE → COOLDOWN with hysteresis, dwell times and hard
+//!   triggers, and its config; every state change a [`Transition`](cascade::Transition).
 //! - [`limits`]: [`RiskLimits`], the gate's and the budget's config, defaults and validation.
 //! - [`reason`]: [`Reason`], why an intent was refused (or the switch thrown), with stable
 //!   names for reports.
@@ -25,7 +29,11 @@
 //! [`RiskGate::check`] and keep only what comes back approved; per order action, ask
 //! [`OrderRateBudget::try_acquire`] before sending. [`RiskGate::kill`] (or an automatic trigger)
 //! latches the kill switch until [`RiskGate::reset`]; while it is latched, cancel everything and,
-//! if [`RiskGate::should_flatten`], work the position down with [`RiskGate::check_exit`].
+//! if [`RiskGate::should_flatten`], work the position down with [`RiskGate::check_exit`]. Step
+//! the cascade detector with the signals' inputs on a fixed event-time cadence (and at once on a
+//! liquidation, open interest, mark price or feed status); its
+//! [`adjust`](cascade::detector::CascadeDetector::adjust) says how wide and how big to quote, or
+//! not at all.
 //!
 //! ## Guarantees
 //! - No I/O, no threads, no locks, and no clock read: time is what events carry (exchange and
