@@ -113,7 +113,8 @@ pub struct Signals {
     /// `top` is.
     pub weighted_microprice: Option<f64>,
     /// Stoikov's adjustment `g*(I, S)` for the current top, in ticks; `None` until its table is
-    /// fitted (or without a top).
+    /// fitted, without a top, or when the config uses the weighted microprice (the table is
+    /// then not estimated).
     pub stoikov_adjustment: Option<f64>,
     /// The last trade, from any time since the engine was created.
     pub last_trade: Option<LastTrade>,
@@ -263,11 +264,15 @@ impl SignalEngine {
         signals.mid = top.map(|top| top.mid());
         signals.imbalance = top.map(|top| top.imbalance());
         signals.weighted_microprice = top.map(|top| top.microprice());
-        match top {
-            Some(top) => self.stoikov.on_top(now, &top),
-            None => self.stoikov.on_reset(),
+        // The table is estimated only when the quotes use it: its refit is a small matrix solve
+        // every few seconds, on the event path.
+        if self.microprice_kind == MicropriceKind::Stoikov {
+            match top {
+                Some(top) => self.stoikov.on_top(now, &top),
+                None => self.stoikov.on_reset(),
+            }
+            signals.stoikov_adjustment = top.and_then(|top| self.stoikov.adjustment(&top));
         }
-        signals.stoikov_adjustment = top.and_then(|top| self.stoikov.adjustment(&top));
         signals.microprice = match (self.microprice_kind, signals.stoikov_adjustment) {
             (MicropriceKind::Stoikov, Some(adjustment)) => signals.mid.map(|mid| mid + adjustment),
             _ => signals.weighted_microprice,

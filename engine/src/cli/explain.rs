@@ -321,7 +321,7 @@ fn render(report: &Report, tick: Step, lot: Step) -> String {
                 "              stoikov adjustment g*(I, S) {}   microprice used ({}) {}",
                 signals
                     .stoikov_adjustment
-                    .map_or("- (table not fitted yet)".to_owned(), |g| format!("{g:+.3} ticks")),
+                    .map_or("- (not estimated, or not fitted yet)".to_owned(), |g| format!("{g:+.3} ticks")),
                 report.config.microprice.name(),
                 price(signals.microprice.unwrap_or(f64::NAN), tick)
             );
