@@ -5,7 +5,15 @@
 //!   blocking waits. The only module with `unsafe`.
 //! - [`clock`]: the cheap monotonic clock (TSC through `quanta`) the latency stamps use.
 //! - [`latency`]: per-stage and end-to-end histograms, recorded without allocation.
-//! - [`gateway`]: where order messages go (the benchmark's counting venue for now).
+//! - [`gateway`]: where order messages go and the venue's execution reports; the counting
+//!   gateway of the benchmark.
+//! - [`account`]: position, cash and fees per instrument, exact (`rust_decimal`).
+//! - [`venue`]: the simulated exchange of replay and paper mode: queue position, latency,
+//!   fees.
+//! - [`replay`]: `halcyon replay` and sweeps: the engine on a recording, with a summary.
+//! - [`report`]: CSV time series and the HTML report with plots.
+//! - [`stress`]: synthetic liquidation cascades overlaid on real recordings.
+//! - [`synth`]: a synthetic market tape (`halcyon simulate market`).
 //! - [`order`]: order actions (new, cancel, replace) diffed against resting orders, and their
 //!   encoding as signed Binance order messages.
 //! - [`pipeline`]: the threads (feed, quoting core, recorder, telemetry), pinning, shutdown.
@@ -18,6 +26,7 @@
 //! - After warm-up the feed thread and the quoting core neither allocate, lock, nor make
 //!   system calls per event (checked by a counting allocator in `tests/no_alloc.rs`).
 
+pub mod account;
 pub mod bench;
 pub mod cli;
 pub mod clock;
@@ -25,5 +34,10 @@ pub mod gateway;
 pub mod latency;
 pub mod order;
 pub mod pipeline;
+pub mod replay;
+pub mod report;
 pub mod ring;
+pub mod stress;
+pub mod synth;
 pub mod sys;
+pub mod venue;

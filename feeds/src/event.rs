@@ -15,13 +15,15 @@
 //! - [`Liquidation`]: a forced order, with its side, limit price, average fill price and size.
 //! - [`MarkPrice`]: mark, index, funding rate and next funding time.
 //! - [`OpenInterest`]: open interest in lots.
+//! - [`OptionsReading`]: the options market's view of the underlying (short- and long-dated
+//!   at-the-money implied volatility, open interest near spot), from an options venue.
 //! - [`FeedStatus`]: the feed's own health: a gap, a resync, stale data, a reconnect.
 //! - [`FrameEnd`]: the events before it came from one frame; carries the feed thread's local
 //!   timestamps for that frame (in hand, parsed, published), so a consumer knows when a frame's
 //!   facts are complete and how long they took to reach it.
 //!
-//! The tag is a byte with nine kinds used: options signals (implied volatility, open interest by
-//! strike) and other venues' facts fit as new kinds without changing the layout.
+//! The tag is a byte with ten kinds used: other venues' facts fit as new kinds without changing
+//! the layout.
 //!
 //! Why packed rather than a plain `enum` field: the widest bodies (a best bid/offer, a mark price)
 //! are four 64-bit values; as a Rust enum next to a 28-byte header the record would be 72 bytes
@@ -126,6 +128,19 @@ pub struct OpenInterest {
     pub qty: Lots,
 }
 
+/// The options market's view of the underlying, as an options feed summarises it (Deribit
+/// `ticker` `mark_iv` and `open_interest` across expiries, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionsReading {
+    /// Annualised at-the-money implied volatility of expiries within 48 h (`RateE8(80_000_000)`
+    /// is 80 %).
+    pub short_iv: RateE8,
+    /// Annualised at-the-money implied volatility of longer-dated expiries.
+    pub long_iv: RateE8,
+    /// Share of the short-dated expiries' open interest at strikes near spot, in `[0, 1]`.
+    pub oi_near_spot_share: RateE8,
+}
+
 /// What happened to the feed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -196,6 +211,8 @@ pub enum EventKind {
     OpenInterest(OpenInterest),
     /// See [`FeedStatus`].
     FeedStatus(FeedStatus),
+    /// See [`OptionsReading`].
+    Options(OptionsReading),
     /// See [`FrameEnd`].
     FrameEnd(FrameEnd),
 }
@@ -212,6 +229,25 @@ enum Tag {
     OpenInterest = 6,
     FeedStatus = 7,
     FrameEnd = 8,
+    Options = 9,
+}
+
+impl Tag {
+    fn from_byte(byte: u8) -> Option<Tag> {
+        Some(match byte {
+            0 => Tag::BookLevel,
+            1 => Tag::BookClear,
+            2 => Tag::Bbo,
+            3 => Tag::Trade,
+            4 => Tag::Liquidation,
+            5 => Tag::MarkPrice,
+            6 => Tag::OpenInterest,
+            7 => Tag::FeedStatus,
+            8 => Tag::FrameEnd,
+            9 => Tag::Options,
+            _ => return None,
+        })
+    }
 }
 
 const FLAG_LAST: u8 = 1;
@@ -292,6 +328,12 @@ impl Event {
                 0,
                 [status.expected.0 as i64, status.received.0 as i64, 0, 0],
             ),
+            EventKind::Options(options) => (
+                Tag::Options,
+                0,
+                0,
+                [options.short_iv.0, options.long_iv.0, options.oi_near_spot_share.0, 0],
+            ),
             EventKind::FrameEnd(end) => (
                 Tag::FrameEnd,
                 end.frame_kind,
@@ -345,6 +387,11 @@ impl Event {
                 next_funding_time: Nanos(d),
             }),
             Tag::OpenInterest => EventKind::OpenInterest(OpenInterest { qty: Lots(a) }),
+            Tag::Options => EventKind::Options(OptionsReading {
+                short_iv: RateE8(a),
+                long_iv: RateE8(b),
+                oi_near_spot_share: RateE8(c),
+            }),
             Tag::FeedStatus => EventKind::FeedStatus(FeedStatus {
                 condition: match self.code {
                     0 => FeedCondition::Gap,
@@ -381,6 +428,47 @@ impl Event {
             bytes[32 + 8 * index..40 + 8 * index].copy_from_slice(&value.to_le_bytes());
         }
         bytes
+    }
+
+    /// The event back from [`to_bytes`](Event::to_bytes)' layout; `None` if the tag, code or
+    /// flags are not ones an event can have (a corrupt or foreign record), or the padding is
+    /// not zero.
+    pub fn from_bytes(bytes: &[u8; 64]) -> Option<Event> {
+        let word = |at: usize| {
+            let mut le = [0_u8; 8];
+            le.copy_from_slice(&bytes[at..at + 8]);
+            i64::from_le_bytes(le)
+        };
+        let mut instrument = [0_u8; 4];
+        instrument.copy_from_slice(&bytes[24..28]);
+        let tag = Tag::from_byte(bytes[28])?;
+        let (code, flags) = (bytes[29], bytes[30]);
+        let code_ok = match tag {
+            Tag::BookLevel | Tag::Trade | Tag::Liquidation => code <= 1,
+            Tag::BookClear => code <= 1,
+            Tag::FeedStatus => code <= 3,
+            Tag::FrameEnd => true,
+            Tag::Bbo | Tag::MarkPrice | Tag::OpenInterest | Tag::Options => code == 0,
+        };
+        let allowed = match tag {
+            Tag::BookLevel => FLAG_LAST | FLAG_SNAPSHOT,
+            Tag::BookClear => FLAG_LAST,
+            Tag::Trade => FLAG_AGGREGATED | FLAG_FORCED,
+            _ => 0,
+        };
+        if !code_ok || flags & !allowed != 0 || bytes[31] != 0 {
+            return None;
+        }
+        Some(Event {
+            exchange_time: Nanos(word(0)),
+            receive_time: Nanos(word(8)),
+            seq: Seq(word(16) as u64),
+            instrument: InstrumentId(u32::from_le_bytes(instrument)),
+            tag,
+            code,
+            flags,
+            body: [word(32), word(40), word(48), word(56)],
+        })
     }
 
     /// True for the event that completes one exchange book update (a diff or a snapshot).
@@ -438,6 +526,27 @@ mod tests {
         let event = Event::new(Nanos(1), Nanos(2), Seq(u64::MAX), InstrumentId(7), kind);
         assert_eq!(event.kind(), kind);
         assert_eq!(event.seq, Seq(u64::MAX));
+        assert_eq!(Event::from_bytes(&event.to_bytes()), Some(event));
+    }
+
+    #[test]
+    fn foreign_bytes_are_refused() {
+        let event = Event::new(
+            Nanos(1),
+            Nanos(2),
+            Seq(3),
+            InstrumentId(4),
+            EventKind::OpenInterest(OpenInterest { qty: Lots(5) }),
+        );
+        let mut bytes = event.to_bytes();
+        bytes[28] = 42;
+        assert_eq!(Event::from_bytes(&bytes), None, "unknown tag");
+        let mut bytes = event.to_bytes();
+        bytes[30] = FLAG_LAST;
+        assert_eq!(Event::from_bytes(&bytes), None, "a flag open interest never carries");
+        let mut bytes = event.to_bytes();
+        bytes[31] = 1;
+        assert_eq!(Event::from_bytes(&bytes), None, "padding");
     }
 
     #[test]
@@ -505,6 +614,11 @@ mod tests {
             condition: FeedCondition::Gap,
             expected: Seq(5_123_107_837_557),
             received: Seq(5_123_107_831_937),
+        }));
+        round_trip(EventKind::Options(OptionsReading {
+            short_iv: RateE8(95_000_000),
+            long_iv: RateE8(52_000_000),
+            oi_near_spot_share: RateE8(41_000_000),
         }));
         round_trip(EventKind::FrameEnd(FrameEnd {
             frame_kind: 3,

@@ -31,7 +31,7 @@ pub mod venue;
 pub use book::OrderBook;
 pub use event::{
     Bbo, BookClear, BookLevel, ClearReason, Event, EventKind, EventSink, FeedCondition, FeedStatus, FrameEnd,
-    Liquidation, MarkPrice, OpenInterest, Trade,
+    Liquidation, MarkPrice, OpenInterest, OptionsReading, Trade,
 };
 pub use fixed::{FixedError, Step};
 pub use instrument::{ContractKind, Instrument, InstrumentError, Instruments};

@@ -220,6 +220,10 @@ impl SignalEngine {
             EventKind::BookLevel(_) | EventKind::BookClear(_) if event.is_last_of_update() => {
                 self.refresh_top(book);
             }
+            EventKind::Options(options) => {
+                let short_iv = options.short_iv.0 as f64 / feeds::E8 as f64;
+                self.volatility.on_implied(event.exchange_time, short_iv);
+            }
             EventKind::BookClear(_) | EventKind::FeedStatus(_) => self.refresh_top(book),
             _ => {}
         }

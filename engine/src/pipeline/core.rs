@@ -220,6 +220,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             EventKind::Liquidation(_)
                 | EventKind::OpenInterest(_)
                 | EventKind::MarkPrice(_)
+                | EventKind::Options(_)
                 | EventKind::FeedStatus(_)
         );
         if matches!(kind, EventKind::BookLevel(_) | EventKind::BookClear(_) | EventKind::FeedStatus(_))

@@ -71,9 +71,30 @@ impl FeedHandler {
         producer: &mut Producer<Event>,
         wait: &mut Wait,
     ) {
+        let mut sink = RingSink { producer, wait };
+        let (frame_kind, end) = self.decode_frame(frame, clock, &mut sink);
+        sink.producer.publish();
+        self.record_latency(frame_kind, &end);
+    }
+
+    /// Decodes one frame into `sink`: its events, then its [`FrameEnd`] (the same events the
+    /// ring would get). For runs without a ring (the single-thread replay, the stress overlay)
+    /// and for tools that want a recording's events.
+    #[inline]
+    pub fn decode_into(&mut self, frame: FrameInput<'_>, clock: &TscClock, sink: &mut impl EventSink) {
+        let (frame_kind, end) = self.decode_frame(frame, clock, sink);
+        self.record_latency(frame_kind, &end);
+    }
+
+    fn decode_frame(
+        &mut self,
+        frame: FrameInput<'_>,
+        clock: &TscClock,
+        sink: &mut impl EventSink,
+    ) -> (u8, FrameEnd) {
         let FrameInput { payload, receive_time, channel, in_hand } = frame;
         self.stats.frames += 1;
-        let mut sink = RingSink { producer, wait, events: 0 };
+        let mut sink = CountingSink { inner: sink, events: 0 };
         let decoded = self.decoder.decode(payload, receive_time, channel);
         let parsed = clock.now();
         let (frame_kind, instrument, exchange_time) = match decoded {
@@ -111,14 +132,17 @@ impl FeedHandler {
         self.stats.events += u64::from(events);
         let published = clock.now();
         let end = FrameEnd { frame_kind, events, in_hand, parsed, published };
-        sink.push(Event::new(exchange_time, receive_time, Seq(0), instrument, EventKind::FrameEnd(end)));
-        producer.publish();
+        sink.inner.push(Event::new(exchange_time, receive_time, Seq(0), instrument, EventKind::FrameEnd(end)));
+        (frame_kind, end)
+    }
+
+    fn record_latency(&mut self, frame_kind: u8, end: &FrameEnd) {
         if self.warmup > 0 {
             self.warmup -= 1;
         } else {
             let class = FrameClass::of_binance(frame_kind);
-            self.histograms.record(Metric::Stage(Stage::Parse), class, parsed.0 - in_hand.0);
-            self.histograms.record(Metric::Stage(Stage::Publish), class, published.0 - parsed.0);
+            self.histograms.record(Metric::Stage(Stage::Parse), class, end.parsed.0 - end.in_hand.0);
+            self.histograms.record(Metric::Stage(Stage::Publish), class, end.published.0 - end.parsed.0);
         }
     }
 
@@ -158,13 +182,25 @@ fn count(stats: &mut FeedStats, outcome: SyncOutcome) {
 struct RingSink<'a, Wait> {
     producer: &'a mut Producer<Event>,
     wait: &'a mut Wait,
-    events: u32,
 }
 
 impl<Wait: WaitStrategy> EventSink for RingSink<'_, Wait> {
     #[inline]
     fn push(&mut self, event: Event) {
         self.producer.push(event, self.wait);
+    }
+}
+
+/// Counts the events of one frame on their way to the real sink.
+struct CountingSink<'a, Sink: ?Sized> {
+    inner: &'a mut Sink,
+    events: u32,
+}
+
+impl<Sink: EventSink + ?Sized> EventSink for CountingSink<'_, Sink> {
+    #[inline]
+    fn push(&mut self, event: Event) {
+        self.inner.push(event);
         self.events += 1;
     }
 }

@@ -27,6 +27,8 @@ pub struct TelemetryReport {
     pub mark_prices: u64,
     /// Open interest updates.
     pub open_interest: u64,
+    /// Options readings.
+    pub options: u64,
     /// Feed gaps.
     pub gaps: u64,
     /// Other feed status events.
@@ -65,6 +67,7 @@ impl Telemetry {
             EventKind::Liquidation(_) => report.liquidations += 1,
             EventKind::MarkPrice(_) => report.mark_prices += 1,
             EventKind::OpenInterest(_) => report.open_interest += 1,
+            EventKind::Options(_) => report.options += 1,
             EventKind::FeedStatus(status) if status.condition == FeedCondition::Gap => report.gaps += 1,
             EventKind::FeedStatus(_) => report.feed_status += 1,
         }

@@ -171,6 +171,7 @@ impl OrderBook {
             | EventKind::Liquidation(_)
             | EventKind::MarkPrice(_)
             | EventKind::OpenInterest(_)
+            | EventKind::Options(_)
             | EventKind::FrameEnd(_) => Ok(Applied::Ignored),
         }
     }

@@ -66,7 +66,7 @@ impl RiskGate {
                 (true, true)
             }
             EventKind::Trade(_) | EventKind::Liquidation(_) | EventKind::MarkPrice(_) => (true, true),
-            EventKind::OpenInterest(_) => (true, false),
+            EventKind::OpenInterest(_) | EventKind::Options(_) => (true, false),
             EventKind::FeedStatus(status) => {
                 match status.condition {
                     FeedCondition::Gap | FeedCondition::Reconnected => self.feed = FeedHealth::Gap,

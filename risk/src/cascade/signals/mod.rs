@@ -205,7 +205,7 @@ impl CascadeSignals {
     }
 
     /// One event of the instrument, at its exchange time: liquidations, open interest, mark
-    /// price and funding, trades (their price), and feed status (a stale feed is an
+    /// price and funding, trades (their price), options readings, and feed status (a stale feed is an
     /// infrastructure trigger until the next market event or a reconnect). Book events are
     /// ignored: the book reaches the signals through [`on_book`](CascadeSignals::on_book).
     pub fn on_event(&mut self, event: &Event) {
@@ -216,6 +216,7 @@ impl CascadeSignals {
                 | EventKind::Liquidation(_)
                 | EventKind::MarkPrice(_)
                 | EventKind::OpenInterest(_)
+                | EventKind::Options(_)
         );
         if !market && !matches!(kind, EventKind::FeedStatus(_)) {
             return;
@@ -246,6 +247,13 @@ impl CascadeSignals {
                 self.mark.on_mark(now, to_ticks(mark.mark), to_ticks(mark.index), funding, &self.config);
             }
             EventKind::Trade(trade) => self.price.on_price(now, trade.price.0 as f64),
+            EventKind::Options(options) => {
+                let (short, long, share) =
+                    (rate(options.short_iv), rate(options.long_iv), rate(options.oi_near_spot_share));
+                if OptionsTrack::accepts(short, long, share) {
+                    self.options.on_options(now, short, long, share);
+                }
+            }
             EventKind::FeedStatus(status) => match status.condition {
                 FeedCondition::Stale => self.feed_stale = true,
                 FeedCondition::Reconnected => self.feed_stale = false,

@@ -1,0 +1,4 @@
+//! Placeholder: being written.
+
+pub mod series;
+pub mod source;
