@@ -15,10 +15,14 @@ use feeds::{Lots, Side, Step};
 use rust_decimal::Decimal;
 
 /// Position, cash and traded volume of one instrument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Account {
     tick: Decimal,
     lot: Decimal,
+    /// `tick × lot` as a float, and cash as a float, kept beside the exact values so marking
+    /// to market on every decision costs a multiply, not a decimal conversion.
+    tick_lot_f64: f64,
+    cash_f64: f64,
     position: Lots,
     cash: Decimal,
     fees: Decimal,
@@ -35,6 +39,8 @@ impl Account {
         Account {
             tick: tick.to_decimal(),
             lot: lot.to_decimal(),
+            tick_lot_f64: tick.to_f64() * lot.to_f64(),
+            cash_f64: 0.0,
             position: Lots(0),
             cash: Decimal::ZERO,
             fees: Decimal::ZERO,
@@ -64,6 +70,7 @@ impl Account {
             }
         }
         self.cash -= fill.fee;
+        self.cash_f64 = self.cash.try_into().unwrap_or(f64::NAN);
         self.fees += fill.fee;
         self.fills += 1;
         match fill.liquidity {
@@ -128,11 +135,9 @@ impl Account {
 
     /// Net PnL with the position marked at a fractional price in ticks (a mid between two
     /// ticks), as a float for signals and plots.
+    #[inline]
     pub fn pnl_f64(&self, mark_ticks: f64) -> f64 {
-        let cash: f64 = self.cash.try_into().unwrap_or(f64::NAN);
-        let tick: f64 = self.tick.try_into().unwrap_or(f64::NAN);
-        let lot: f64 = self.lot.try_into().unwrap_or(f64::NAN);
-        cash + self.position.0 as f64 * lot * mark_ticks * tick
+        self.cash_f64 + self.position.0 as f64 * mark_ticks * self.tick_lot_f64
     }
 
     /// Gross PnL (before fees) marked at `mark` ticks.

@@ -97,3 +97,32 @@ fn feed_and_core_do_not_allocate_once_warm() {
     drop(std::hint::black_box(Box::new(7_u64)));
     assert!(thread_allocations() > before, "the counting allocator counts");
 }
+
+/// The replay path: the quoting core with the simulated exchange as its venue, fills and acks
+/// flowing back into the core (order manager, account, the strategy's markouts, the risk
+/// gate's PnL). After warm-up, handling events allocates nothing on this thread either.
+#[test]
+fn the_core_with_the_simulated_exchange_does_not_allocate_once_warm() {
+    let setup = common::Setup::btcusdt(usize::MAX);
+    let clock = TscClock::new();
+    let (events, _) = engine::replay::source::decode_frames(&setup.frames, &setup.instruments, &clock);
+    let venue =
+        engine::venue::SimulatedExchange::new(&engine::venue::VenueConfig::default(), &setup.instruments)
+            .expect("default venue");
+    let mut core =
+        QuotingCore::new(&setup.core_config, &setup.instruments, setup.encoder(), venue, clock.clone());
+    let mut warm = None;
+    let mut fills_when_warm = 0;
+    for event in &events {
+        core.on_event(event);
+        if warm.is_none() && core.stats().frames == WARMUP_FRAMES {
+            warm = Some(thread_allocations());
+            fills_when_warm = core.stats().fills;
+        }
+    }
+    let allocated = thread_allocations() - warm.expect("past the warm-up");
+    let stats = core.stats();
+    assert!(stats.fills > fills_when_warm + 50, "fills flowed back after the warm-up: {stats:?}");
+    assert!(stats.venue_acks > 1_000, "{stats:?}");
+    assert_eq!(allocated, 0, "allocations after {WARMUP_FRAMES} warm-up frames with the simulated exchange");
+}

@@ -328,12 +328,9 @@ impl Event {
                 0,
                 [status.expected.0 as i64, status.received.0 as i64, 0, 0],
             ),
-            EventKind::Options(options) => (
-                Tag::Options,
-                0,
-                0,
-                [options.short_iv.0, options.long_iv.0, options.oi_near_spot_share.0, 0],
-            ),
+            EventKind::Options(options) => {
+                (Tag::Options, 0, 0, [options.short_iv.0, options.long_iv.0, options.oi_near_spot_share.0, 0])
+            }
             EventKind::FrameEnd(end) => (
                 Tag::FrameEnd,
                 end.frame_kind,

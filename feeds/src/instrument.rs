@@ -231,6 +231,52 @@ impl Instruments {
     }
 }
 
+/// One `[[instrument]]` table as [`Instruments::to_toml`] writes it: the fields
+/// [`Instruments::from_toml`] reads, every one spelled out (no defaults relied on).
+#[derive(serde::Serialize)]
+struct ConfigOutput<'a> {
+    instrument: Vec<ConfigOutputInstrument<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ConfigOutputInstrument<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    tick_size: String,
+    lot_size: String,
+    contract_size: String,
+    base: &'a str,
+    quote: &'a str,
+    kind: &'static str,
+}
+
+impl Instruments {
+    /// The table as `[[instrument]]` TOML that [`from_toml`](Self::from_toml) reads back to an
+    /// equal table, ids included (the order is kept). Steps are written as exact decimals.
+    pub fn to_toml(&self) -> String {
+        let output = ConfigOutput {
+            instrument: self
+                .list
+                .iter()
+                .map(|instrument| ConfigOutputInstrument {
+                    venue: &instrument.venue,
+                    symbol: &instrument.symbol,
+                    tick_size: instrument.tick.to_string(),
+                    lot_size: instrument.lot.to_string(),
+                    contract_size: instrument.contract_size.to_string(),
+                    base: &instrument.base,
+                    quote: &instrument.quote,
+                    kind: match instrument.kind {
+                        ContractKind::Linear => "linear",
+                        ContractKind::Inverse => "inverse",
+                    },
+                })
+                .collect(),
+        };
+        toml::to_string(&output).expect("a table of strings is always representable as TOML")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,194 @@ pub enum Command {
         halcyon explain --data ../shared/data/binance-usdm/btcusdt_20240808.gz --at +90s --inventory 5\n  \
         halcyon explain --data ../shared/data/binance-usdm/btcusdt_20240808.gz --config my.toml --json")]
     Explain(ExplainArgs),
+
+    /// Run the engine on a recording against the simulated exchange: the same threads, ring,
+    /// quoting core and risk gate as live, our orders queued behind the recorded book, filled
+    /// by the recorded trades (see `[simulator]`: queue model, latencies, fees). Prints a
+    /// summary (PnL, fills, markouts, uptime, time per risk state, spread and toxicity
+    /// percentiles, latency, throughput) and a digest of every order and fill: the same data
+    /// and config give the same digest, run after run.
+    ///
+    /// With a `[stress]` table in the config, a synthetic liquidation cascade is laid over
+    /// the recording first (configs/stress-*.toml). `--out` writes CSV time series and an HTML
+    /// report with plots.
+    #[command(after_help = "Examples:\n  \
+        halcyon replay --data ../shared/data/binance-usdm/btcusdt_20240808.gz\n  \
+        halcyon replay --data ../shared/data/binance-usdm/btcusdt_20240808.gz --out report/ --json summary.json\n  \
+        halcyon replay --config configs/stress-long-liquidation.toml --data ../shared/data/binance-usdm/btcusdt_20240808.gz --out stress/\n  \
+        halcyon replay --data btcusdt.hev --threads inline")]
+    Replay(ReplayArgs),
+
+    /// Run a grid of configurations over recordings and stress scenarios in parallel and rank
+    /// them, with results per market regime (calm, stressed, cascade) so a configuration that
+    /// wins on average but bleeds in cascades shows it. `sweep merge` joins shard outputs.
+    ///
+    /// The grid file: a `[grid]` table whose keys are config keys (`"strategy.policy"`,
+    /// `"strategy.toxicity_aware.a_tau"`, ...) each with a list of values (every combination
+    /// is run), and a `[[dataset]]` list (`data = "<recording>"`, optional `stress =
+    /// "<config with a [stress] table>"`, optional `name`). Without datasets, `--data` is used.
+    #[command(after_help = "Examples:\n  \
+        halcyon sweep --grid configs/sweep-example.toml --jobs 2 --out sweep/\n  \
+        halcyon sweep --grid configs/sweep-example.toml --shard 1/4 --out sweep/shard-1\n  \
+        halcyon sweep merge sweep/shard-* --out sweep/")]
+    Sweep(SweepArgs),
+
+    /// Convert a recording into halcyon's normalized event capture (`.hev`): events already
+    /// decoded and sequenced, fixed 64-byte records, so replays skip parsing.
+    #[command(after_help = "Example:\n  \
+        halcyon convert ../shared/data/binance-usdm/btcusdt_20240808.gz --out btcusdt.hev")]
+    Convert(ConvertArgs),
+}
+
+/// How fast a replay releases frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pace {
+    /// As fast as the engine takes them.
+    Fast,
+    /// At the recording's own pace (a 6-minute recording takes 6 minutes).
+    Recorded,
+}
+
+/// Which threads a replay runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayThreads {
+    /// Feed, quoting core, recorder and telemetry threads around the ring, as live.
+    Pipeline,
+    /// Decode and quote on one thread, no ring (same orders and digest; fastest backtest).
+    Inline,
+}
+
+/// Arguments of `halcyon replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Engine configuration (with `[simulator]`, `[replay]`, optional `[stress]`). Default:
+    /// `configs/halcyon.toml` if it exists, else the built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// The recording (any format `halcyon inspect` reads, or a `.hev` from `halcyon convert`).
+    /// Default: the config's `replay.data`.
+    #[arg(long, value_name = "RECORDING")]
+    pub data: Option<PathBuf>,
+
+    /// Write the summary as JSON to this file (`-` for standard output, instead of the table).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write the report here: CSV time series and report.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Release frames as fast as possible, or at the recording's pace.
+    #[arg(long, value_enum, default_value_t = Pace::Fast)]
+    pub pace: Pace,
+
+    /// Threads to run on.
+    #[arg(long, value_enum, default_value_t = ReplayThreads::Pipeline)]
+    pub threads: ReplayThreads,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// Run the feed and quoting threads unpinned (overrides the configuration).
+    #[arg(long)]
+    pub no_pin: bool,
+
+    /// Override one config key (dotted, any key of the configuration), e.g.
+    /// `--set strategy.policy=fixed --set strategy.order_qty=2`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// Arguments of `halcyon convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The recording to convert.
+    pub recording: PathBuf,
+
+    /// The `.hev` file to write (replaced if it exists).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+}
+
+/// Arguments of `halcyon sweep`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SweepArgs {
+    /// `sweep merge`.
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
+
+    /// Base engine configuration the grid varies. Default: `configs/halcyon.toml` if it
+    /// exists, else the built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// The grid (see above). Required unless merging.
+    #[arg(long, value_name = "TOML")]
+    pub grid: Option<PathBuf>,
+
+    /// The recording when the grid names no `[[dataset]]`.
+    #[arg(long, value_name = "RECORDING")]
+    pub data: Option<PathBuf>,
+
+    /// Runs at once (each on one thread). Default: the machine's cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Run only slice `i` of `n` (1-based: `1/4` .. `4/4`) of the runs, for a Slurm array or
+    /// a Kubernetes indexed job; `sweep merge` joins the slices.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// Rank by this metric: `net_pnl` (default), `sharpe`, `markout_5s`, `max_drawdown`,
+    /// `fills`, or `cascade_pnl`.
+    #[arg(long, value_name = "METRIC", default_value = "net_pnl")]
+    pub rank_by: String,
+
+    /// Write results.json and results.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `halcyon sweep` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Join the results of shards (`results.json` files, or the folders holding them) into
+    /// one ranked table, as a single run would have printed.
+    Merge(SweepMergeArgs),
+}
+
+/// Arguments of `halcyon sweep merge`.
+#[derive(Debug, clap::Args)]
+pub struct SweepMergeArgs {
+    /// Shard outputs: `results.json` files or folders containing one.
+    #[arg(required = true, value_name = "SHARD")]
+    pub shards: Vec<PathBuf>,
+
+    /// Rank by this metric (as `sweep --rank-by`).
+    #[arg(long, value_name = "METRIC", default_value = "net_pnl")]
+    pub rank_by: String,
+
+    /// Write the merged results.json and results.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `halcyon explain`.
@@ -108,6 +296,48 @@ pub enum SimulateCommand {
         halcyon simulate as-paper --gamma 0.1\n  \
         halcyon simulate as-paper --gamma 1 --paths 10000 --seed 7 --json")]
     AsPaper(AsPaperArgs),
+
+    /// Generate a synthetic market tape (book, trades, liquidations, funding, open interest)
+    /// with calm and cascade regimes from a seed, as Binance USD-M frames in a halcyon capture
+    /// (`.hcap`), so every command can be tried without a recording. The same seed gives the
+    /// same bytes. Synthetic: no statistical claim about real markets.
+    #[command(after_help = "Examples:\n  \
+        halcyon simulate market --out synthetic.hcap\n  \
+        halcyon simulate market --out calm.hcap --no-cascade --duration 300 --seed 7\n  \
+        halcyon replay --data synthetic.hcap --out synthetic-report/")]
+    Market(MarketArgs),
+}
+
+/// Arguments of `halcyon simulate market`.
+#[derive(Debug, clap::Args)]
+pub struct MarketArgs {
+    /// The capture file to write (replaced if it exists).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Generator settings (TOML; every key optional). Flags below override it.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// Seed: the same seed gives the same tape.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Length of the tape, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+
+    /// Seconds from the start at which the cascade begins.
+    #[arg(long, value_name = "SECONDS")]
+    pub cascade_at: Option<f64>,
+
+    /// A calm tape: no cascade.
+    #[arg(long)]
+    pub no_cascade: bool,
+
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `halcyon simulate as-paper`. Defaults are the paper's.
@@ -167,6 +397,41 @@ pub enum BenchCommand {
         halcyon bench tick-to-quote --data ../shared/data/binance-usdm/btcusdt_20240808.gz --baseline\n  \
         halcyon bench tick-to-quote --data ../shared/data/binance-usdm/btcusdt_20240808.gz --burst --json")]
     TickToQuote(TickToQuoteArgs),
+
+    /// Backtest throughput on one core: the full replay (quoting core, simulated exchange,
+    /// sampling) from the raw recording, parsing included, and from halcyon's normalized
+    /// capture; median wall time of each stage over `--repeat` runs, frames/s and events/s,
+    /// and where the time goes (read, parse, core, exchange). Both paths must give the same
+    /// digest (exit status 3 otherwise).
+    #[command(after_help = "Example:\n  \
+        halcyon bench backtest --data ../shared/data/binance-usdm/btcusdt_20240808.gz")]
+    Backtest(BacktestArgs),
+}
+
+/// Arguments of `halcyon bench backtest`.
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// The raw recording.
+    #[arg(long, value_name = "RECORDING")]
+    pub data: PathBuf,
+
+    /// Runs of each stage; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeat: usize,
+
+    /// Engine configuration. Default: `configs/halcyon.toml` if it exists, else the built-in
+    /// copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `halcyon bench tick-to-quote`.

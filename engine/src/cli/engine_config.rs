@@ -19,6 +19,9 @@
 //! [strategy]                  # see strategy::StrategyConfig
 //! [risk]                      # see risk::RiskLimits
 //! [cascade]                   # see risk::cascade::config::CascadeConfig (and [cascade.signals])
+//! [simulator]                 # replay and paper: see crate::venue::VenueConfig
+//! [replay]                    # sample_interval_ms, data
+//! [stress]                    # optional: a cascade laid over the recording (crate::stress)
 //! ```
 //!
 //! Unknown keys are errors (a typo must not silently fall back to a default), and every error
@@ -27,10 +30,12 @@
 use super::CliError;
 use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
+use crate::stress::StressConfig;
+use crate::venue::VenueConfig;
 use feeds::Instruments;
 use risk::RiskLimits;
 use risk::cascade::config::CascadeConfig;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use strategy::StrategyConfig;
 
@@ -55,6 +60,29 @@ struct RawConfig {
     risk: RiskLimits,
     #[serde(default)]
     cascade: CascadeConfig,
+    #[serde(default)]
+    simulator: VenueConfig,
+    #[serde(default)]
+    replay: ReplayConfig,
+    #[serde(default)]
+    stress: Option<StressConfig>,
+}
+
+/// The `[replay]` table: how `halcyon replay` samples, and what it replays by default.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplayConfig {
+    /// Event time between the report's samples, milliseconds (also the markouts' resolution).
+    /// Default 100.
+    pub sample_interval_ms: u32,
+    /// The recording to replay when `--data` is not given (relative to the working directory).
+    pub data: Option<PathBuf>,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> ReplayConfig {
+        ReplayConfig { sample_interval_ms: 100, data: None }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +209,12 @@ pub struct EngineConfig {
     pub risk: RiskLimits,
     /// Cascade detector and its signals (validated).
     pub cascade: CascadeConfig,
+    /// The simulated exchange of replay and paper mode (validated).
+    pub simulator: VenueConfig,
+    /// Replay sampling and default data.
+    pub replay: ReplayConfig,
+    /// A stress scenario to lay over the replayed recording (validated).
+    pub stress: Option<StressConfig>,
     /// Where it came from.
     pub source: ConfigSource,
 }
@@ -215,6 +249,13 @@ impl EngineConfig {
         raw.risk.validate().map_err(|e| error(format!("risk: {e}")))?;
         raw.cascade.validate().map_err(|e| error(e.to_string()))?;
         raw.cascade.signals.validate().map_err(|e| error(e.to_string()))?;
+        raw.simulator.validate().map_err(|e| error(format!("simulator: {e}")))?;
+        if raw.replay.sample_interval_ms == 0 {
+            return Err(error("replay.sample_interval_ms = 0: must be at least 1".to_owned()));
+        }
+        if let Some(stress) = &raw.stress {
+            stress.validate().map_err(|e| error(e.to_string()))?;
+        }
         let (feed_core, quoting_core) = if raw.threads.pin {
             (Some(raw.threads.feed_core), Some(raw.threads.quoting_core))
         } else {
@@ -231,21 +272,51 @@ impl EngineConfig {
             strategy: raw.strategy,
             risk: raw.risk,
             cascade: raw.cascade,
+            simulator: raw.simulator,
+            replay: raw.replay,
+            stress: raw.stress,
             source,
+        })
+    }
+
+    /// The whole configuration as JSON, for reports (every value, defaults included).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "source": self.source.describe(),
+            "ring": { "capacity": self.ring_capacity },
+            "threads": { "feed_core": self.feed_core, "quoting_core": self.quoting_core },
+            "quoting": {
+                "venue": self.venue,
+                "instruments": self.symbols,
+                "min_reprice_ticks": self.min_reprice_ticks,
+                "client_id_prefix": self.client_id_prefix,
+            },
+            "strategy": self.strategy,
+            "risk": self.risk,
+            "cascade": self.cascade,
+            "simulator": self.simulator,
+            "replay": self.replay,
+            "stress": self.stress,
         })
     }
 
     /// Loads `path`, or `configs/halcyon.toml` if it exists, or the built-in copy.
     pub fn load(path: Option<&Path>) -> Result<EngineConfig, CliError> {
-        let (text, source) = match path {
+        let (text, source) = EngineConfig::load_text(path)?;
+        EngineConfig::from_toml(&text, source)
+    }
+
+    /// The text [`load`](EngineConfig::load) would parse, and where it came from (sweeps edit
+    /// the text before parsing it).
+    pub fn load_text(path: Option<&Path>) -> Result<(String, ConfigSource), CliError> {
+        Ok(match path {
             Some(path) => (read(path)?, ConfigSource::File(path.to_owned())),
             None if Path::new(DEFAULT_ENGINE_CONFIG).is_file() => {
                 let path = PathBuf::from(DEFAULT_ENGINE_CONFIG);
                 (read(&path)?, ConfigSource::File(path))
             }
             None => (BUILT_IN_ENGINE_CONFIG.to_owned(), ConfigSource::BuiltIn),
-        };
-        EngineConfig::from_toml(&text, source)
+        })
     }
 
     /// The quoting core's settings, with the quoted symbols resolved in `instruments`.
@@ -273,7 +344,64 @@ impl EngineConfig {
     }
 }
 
-fn read(path: &Path) -> Result<String, CliError> {
+/// Parses a `key=value` override (`strategy.policy=fixed`, `strategy.order_qty=2`): the value
+/// as TOML (a number, a boolean, a quoted string, an array), else as a bare string.
+pub fn parse_override(text: &str) -> Result<(String, toml::Value), CliError> {
+    let (key, value) = text.split_once('=').ok_or_else(|| {
+        CliError::Argument(format!("--set {text}: expected key=value, e.g. strategy.policy=fixed"))
+    })?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(CliError::Argument(format!("--set {text}: `{key}` is not a dotted config key")));
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut table| table.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    Ok((key.to_owned(), parsed))
+}
+
+/// Sets `a.b.c = value` in `table`, creating tables on the way.
+pub fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
+    let mut parts = key.split('.').peekable();
+    let mut current = table;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            current.insert(part.to_owned(), value);
+            return Ok(());
+        }
+        let entry = current.entry(part.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("{key}: `{part}` is a value, not a table"))?;
+    }
+    Ok(())
+}
+
+/// `text` with `overrides` applied (each a dotted key and a value), parsed and validated; the
+/// source names the overrides so errors and reports say where a value came from.
+pub fn with_overrides(
+    text: &str,
+    source: &ConfigSource,
+    overrides: &[(String, toml::Value)],
+) -> Result<EngineConfig, CliError> {
+    if overrides.is_empty() {
+        return EngineConfig::from_toml(text, source.clone());
+    }
+    let path = PathBuf::from(source.describe());
+    let mut table: toml::Table = toml::from_str(text)
+        .map_err(|e| CliError::Config { path: path.clone(), message: e.to_string().trim_end().to_owned() })?;
+    for (key, value) in overrides {
+        set_dotted(&mut table, key, value.clone())
+            .map_err(|message| CliError::Config { path: path.clone(), message })?;
+    }
+    let text = toml::to_string(&table).map_err(|e| CliError::Argument(e.to_string()))?;
+    let described: Vec<String> = overrides.iter().map(|(key, value)| format!("{key} = {value}")).collect();
+    let label =
+        ConfigSource::File(PathBuf::from(format!("{} with {}", source.describe(), described.join(", "))));
+    EngineConfig::from_toml(&text, label)
+}
+
+/// Reads a UTF-8 text file, naming it in errors.
+pub(crate) fn read(path: &Path) -> Result<String, CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Io { path: path.to_owned(), source })?;
     String::from_utf8(bytes)
         .map_err(|_| CliError::Config { path: path.to_owned(), message: "is not UTF-8 text".to_owned() })
@@ -297,6 +425,9 @@ mod tests {
         assert_eq!(config.strategy, strategy::StrategyConfig::default());
         assert_eq!(config.risk, risk::RiskLimits::default());
         assert_eq!(config.cascade, CascadeConfig::default());
+        assert_eq!(config.simulator, VenueConfig::default());
+        assert_eq!(config.replay, ReplayConfig::default());
+        assert_eq!(config.stress, None);
     }
 
     #[test]
@@ -320,6 +451,32 @@ mod tests {
             assert!(error.starts_with("test.toml: "), "{error}");
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn overrides_reach_any_key_and_bad_ones_are_named() {
+        let (key, value) = parse_override("strategy.policy=fixed").unwrap();
+        assert_eq!((key.as_str(), value.as_str()), ("strategy.policy", Some("fixed")));
+        let (_, value) = parse_override("strategy.order_qty = 2").unwrap();
+        assert_eq!(value.as_integer(), Some(2));
+        let config = with_overrides(
+            "",
+            &ConfigSource::BuiltIn,
+            &[
+                parse_override("strategy.order_qty=3").unwrap(),
+                parse_override("strategy.toxicity_aware.a_tau=2.5").unwrap(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.strategy.order_qty, feeds::Lots(3));
+        let error = with_overrides("", &ConfigSource::BuiltIn, &[parse_override("strategy.nope=1").unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("nope") && error.contains("strategy.nope = 1"), "{error}");
+        assert!(parse_override("no-equals-sign").is_err());
+        let mut table = toml::Table::new();
+        set_dotted(&mut table, "a.b", toml::Value::Integer(1)).unwrap();
+        assert!(set_dotted(&mut table, "a.b.c", toml::Value::Integer(1)).unwrap_err().contains("`b`"));
     }
 
     #[test]

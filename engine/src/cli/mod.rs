@@ -5,12 +5,15 @@
 //! [`CliError`] that says what went wrong and where.
 
 pub mod args;
+pub mod backtest;
 pub mod bench;
 pub mod config;
 pub mod engine_config;
 pub mod explain;
 pub mod inspect;
+pub mod replay;
 pub mod simulate;
+pub mod sweep;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -86,8 +89,13 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
     let result = match cli.command {
         args::Command::Inspect(arguments) => inspect::run(&arguments),
         args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),
+        args::Command::Bench(args::BenchCommand::Backtest(arguments)) => backtest::run(&arguments),
         args::Command::Simulate(args::SimulateCommand::AsPaper(arguments)) => simulate::as_paper(&arguments),
         args::Command::Explain(arguments) => explain::run(&arguments),
+        args::Command::Replay(arguments) => replay::run(&arguments),
+        args::Command::Convert(arguments) => replay::convert(&arguments),
+        args::Command::Sweep(arguments) => sweep::run(&arguments),
+        args::Command::Simulate(args::SimulateCommand::Market(arguments)) => simulate::market(&arguments),
     };
     match result {
         Ok(status) => status,

@@ -3,8 +3,9 @@
 //!
 //! - [`as_paper`]: Avellaneda & Stoikov (2008) §3.3, the inventory strategy against the
 //!   symmetric one, as a table or JSON.
+//! - [`market`]: a synthetic market tape in halcyon's capture format ([`crate::synth`]).
 
-use super::args::AsPaperArgs;
+use super::args::{AsPaperArgs, MarketArgs};
 use super::{CliError, EXIT_OK};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -80,6 +81,60 @@ fn table(report: &AsPaperReport) -> String {
     let _ = writeln!(out, "inventory   quotes r ± spread/2 around r = s − q·γ·σ²·(T−t)");
     let _ = writeln!(out, "symmetric   the same spread at each step around the mid s; same random draws");
     out
+}
+
+/// Runs `halcyon simulate market`: the generator's settings from `--config` (every key
+/// optional), the flags over them; writes the capture and prints what it holds.
+pub fn market(arguments: &MarketArgs) -> Result<u8, CliError> {
+    let mut config = match &arguments.config {
+        Some(path) => {
+            let text = super::engine_config::read(path)?;
+            toml::from_str::<crate::synth::MarketConfig>(&text).map_err(|error| CliError::Config {
+                path: path.clone(),
+                message: error.to_string().trim_end().to_owned(),
+            })?
+        }
+        None => crate::synth::MarketConfig::default(),
+    };
+    if let Some(seed) = arguments.seed {
+        config.seed = seed;
+    }
+    if let Some(duration) = arguments.duration {
+        config.duration_s = duration;
+    }
+    if let Some(onset) = arguments.cascade_at {
+        config.cascade_onset_s = onset;
+    }
+    if arguments.no_cascade {
+        config.cascade = false;
+    }
+    if arguments.out.exists() {
+        std::fs::remove_file(&arguments.out)
+            .map_err(|source| CliError::Io { path: arguments.out.clone(), source })?;
+    }
+    let summary = crate::synth::generate(&config, &arguments.out).map_err(|error| match error {
+        crate::synth::SynthError::Config(error) => CliError::Argument(format!("simulate market: {error}")),
+        other => CliError::Argument(other.to_string()),
+    })?;
+    let text = if arguments.json {
+        serde_json::to_string_pretty(&summary).map_err(|e| CliError::Output(e.into()))? + "\n"
+    } else {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "halcyon simulate market: {} (synthetic, seed {})",
+            arguments.out.display(),
+            config.seed
+        );
+        let _ = writeln!(
+            text,
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| CliError::Output(e.into()))?
+        );
+        text
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(CliError::Output)?;
+    Ok(EXIT_OK)
 }
 
 #[cfg(test)]

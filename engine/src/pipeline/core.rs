@@ -23,11 +23,12 @@
 //!
 //! Instruments the configuration does not quote are passed over (no book is kept for them).
 
+use crate::account::Account;
 use crate::clock::TscClock;
-use crate::gateway::Gateway;
+use crate::gateway::{ExecutionReport, Fill, Gateway};
 use crate::latency::{FrameClass, LatencyHistograms, Metric, Stage};
 use crate::order::{ActionBuffer, BinanceOrderEncoder, OrderManager};
-use feeds::{Event, EventKind, FrameEnd, InstrumentId, Instruments, Lots, Nanos, OrderBook, Side};
+use feeds::{Event, EventKind, FrameEnd, InstrumentId, Instruments, Nanos, OrderBook, Side};
 use risk::cascade::config::CascadeConfig;
 use risk::cascade::detector::CascadeDetector;
 use risk::cascade::signals::CascadeSignals;
@@ -88,6 +89,15 @@ pub struct CoreStats {
     pub book_errors: u64,
     /// Actions that could not be encoded (never sent).
     pub encode_errors: u64,
+    /// Executions of our orders the venue reported.
+    pub fills: u64,
+    /// Actions the venue confirmed.
+    pub venue_acks: u64,
+    /// Actions the venue refused (a post-only order that would cross, a cancel that raced a
+    /// fill).
+    pub venue_rejects: u64,
+    /// Reports for an instrument this core does not quote (ignored).
+    pub stray_reports: u64,
 }
 
 /// One quoted instrument's state.
@@ -108,7 +118,8 @@ struct Quoted {
     next_evaluation: Nanos,
     /// A frame carried an event the cascade signals react to: step the detector now.
     cascade_event: bool,
-    position: Lots,
+    /// Position, cash and fees from the venue's fills.
+    account: Account,
 }
 
 /// Depth band of the cascade detector's book-withdrawal signal, basis points each side of the
@@ -136,6 +147,8 @@ pub struct QuotingCore<Venue: Gateway> {
     consumed: Option<Nanos>,
     next_request_id: u64,
     warmup: u64,
+    /// Whether frames are timed (latency stamps and histograms).
+    timed: bool,
 }
 
 /// Book capacity per side beyond the dense window (levels).
@@ -170,7 +183,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
                 lot: spec.lot,
                 next_evaluation: Nanos(i64::MIN),
                 cascade_event: false,
-                position: Lots(0),
+                account: Account::new(spec.tick, spec.lot),
             });
         }
         QuotingCore {
@@ -196,16 +209,29 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             consumed: None,
             next_request_id: 1,
             warmup: config.warmup_frames,
+            timed: true,
         }
+    }
+
+    /// The same core without latency stamps: no clock read and no histogram per frame, the
+    /// same decisions, orders and digest. For backtests, where throughput is what is measured
+    /// and a thread hand-off latency does not exist.
+    pub fn untimed(mut self) -> QuotingCore<Venue> {
+        self.timed = false;
+        self
     }
 
     /// Takes one event from the ring.
     #[inline]
     pub fn on_event(&mut self, event: &Event) {
-        if self.consumed.is_none() {
+        if self.timed && self.consumed.is_none() {
             self.consumed = Some(self.clock.now());
         }
         self.stats.events += 1;
+        self.gateway.on_market(event);
+        while let Some(report) = self.gateway.poll_report() {
+            self.on_report(report, event.exchange_time);
+        }
         let kind = event.kind();
         if let EventKind::FrameEnd(end) = kind {
             self.close_frame(event, end);
@@ -231,9 +257,47 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         quoted.quoter.on_event(event, &quoted.book);
     }
 
+    /// One answer of the venue: a fill moves the position, the account and the strategy's
+    /// markout view, and the order manager's open quantity; an ack marks the order; a refusal
+    /// makes the order manager forget the order (and cancel what a refused amendment may have
+    /// left), so the next decision places afresh.
+    fn on_report(&mut self, report: ExecutionReport, now: Nanos) {
+        match report {
+            ExecutionReport::Filled(fill) => self.on_fill(&fill),
+            ExecutionReport::Accepted { action, .. } => {
+                self.stats.venue_acks += 1;
+                self.orders.on_ack(&action);
+            }
+            ExecutionReport::Rejected { action, .. } => {
+                self.stats.venue_rejects += 1;
+                self.actions.clear();
+                if self.orders.on_reject(&action, &mut self.actions).is_ok() {
+                    self.send(now);
+                }
+            }
+        }
+    }
+
+    fn on_fill(&mut self, fill: &Fill) {
+        let Some(quoted) =
+            self.slot_of.get(fill.instrument.index()).and_then(|&slot| self.quoted.get_mut(slot))
+        else {
+            self.stats.stray_reports += 1;
+            return;
+        };
+        self.stats.fills += 1;
+        self.orders.on_fill(fill.client_id, fill.qty);
+        quoted.account.apply(fill);
+        quoted.quoter.on_own_fill(fill.time, fill.side, fill.price, fill.qty);
+    }
+
     /// A frame is complete: decide, diff, encode, send; record its latencies.
     fn close_frame(&mut self, event: &Event, end: FrameEnd) {
         self.stats.frames += 1;
+        if !self.timed {
+            self.close_frame_untimed(event, end);
+            return;
+        }
         let consumed = self.consumed.take().unwrap_or(end.published);
         let applied = self.clock.now();
         let mut decided = applied;
@@ -269,6 +333,16 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         histograms.record(Metric::EndToEnd, class, done.0 - end.in_hand.0);
     }
 
+    /// [`close_frame`](Self::close_frame) without the clock: the same decisions and orders.
+    fn close_frame_untimed(&mut self, event: &Event, end: FrameEnd) {
+        let slot = self.slot_of.get(event.instrument.index()).copied().unwrap_or(usize::MAX);
+        if slot < self.quoted.len() && end.events > 0 {
+            self.decide(slot, event.exchange_time);
+            self.send(event.exchange_time);
+            self.scheduled_cascade_step(slot, event.exchange_time);
+        }
+    }
+
     /// Signals → cascade state → quotes → risk → order diff (within the rate budget) for one
     /// instrument; leaves the actions in `self.actions`.
     ///
@@ -291,13 +365,19 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             self.stats.cascade_evaluations += 1;
             Self::evaluate_cascade(quoted, now, &mut self.stats);
         }
+        let position = quoted.account.position();
+        if quoted.account.fills() > 0
+            && let Some(top) = quoted.quoter.signals().top
+        {
+            quoted.risk.on_pnl(now, quoted.account.pnl_f64(top.mid()));
+        }
         let adjust = quoted.detector.adjust(now);
         let risk = RiskAdjust {
             spread_multiplier: adjust.spread_multiplier,
             size_multiplier: adjust.size_multiplier,
         };
         let quotes = if adjust.quoting {
-            quoted.quoter.quote(&quoted.book, quoted.position, risk)
+            quoted.quoter.quote(&quoted.book, position, risk)
         } else {
             self.stats.cascade_decisions += 1;
             strategy::Quotes::NONE
@@ -307,7 +387,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             book_trusted: quoted.book.is_trusted(),
             now,
             fair_value: quoted.quoter.last_fair_value().unwrap_or(f64::NAN),
-            position: quoted.position,
+            position,
         };
         let gate = &mut quoted.risk;
         let stats = &mut self.stats;
@@ -406,6 +486,29 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         self.send(now);
     }
 
+    /// What a replay samples of `instrument` now; `None` for an instrument not quoted.
+    pub fn snapshot(&self, instrument: InstrumentId) -> Option<CoreSnapshot> {
+        let slot = *self.slot_of.get(instrument.index())?;
+        let quoted = self.quoted.get(slot)?;
+        let signals = quoted.quoter.signals();
+        let decision = quoted.quoter.decision();
+        let resting = |side| self.orders.resting(instrument, side).map(|order| order.order.price);
+        let mid = signals.top.map(|top| top.mid());
+        Some(CoreSnapshot {
+            mid,
+            bid: resting(Side::Bid),
+            ask: resting(Side::Ask),
+            fair_value: quoted.quoter.last_fair_value(),
+            half_spread_ticks: (decision.spread.bid + decision.spread.ask) / 2.0,
+            account: quoted.account,
+            toxicity: signals.toxicity.value,
+            volatility: signals.volatility.sigma,
+            state: quoted.detector.state(),
+            cascade_score: quoted.detector.score(),
+            killed: quoted.risk.is_killed(),
+        })
+    }
+
     /// Orders of ours resting on `instrument`, as the order manager believes (0, 1 or 2).
     pub fn resting_orders(&self, instrument: InstrumentId) -> usize {
         self.orders.open_orders(instrument)
@@ -488,6 +591,33 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let cascade = self.cascade_report();
         CoreOutcome { stats: self.stats, histograms: self.histograms, gateway: self.gateway, cascade }
     }
+}
+
+/// One quoted instrument's state at an instant, as [`QuotingCore::snapshot`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CoreSnapshot {
+    /// Mid of the top of book, ticks (fractional); `None` without two sides.
+    pub mid: Option<f64>,
+    /// Our bid as the order manager believes it rests.
+    pub bid: Option<feeds::Ticks>,
+    /// Our ask as the order manager believes it rests.
+    pub ask: Option<feeds::Ticks>,
+    /// The strategy's last fair value, ticks.
+    pub fair_value: Option<f64>,
+    /// The last decision's mean half-spread, ticks (NaN before one).
+    pub half_spread_ticks: f64,
+    /// Position, cash and fees.
+    pub account: Account,
+    /// Toxicity τ.
+    pub toxicity: f64,
+    /// The volatility the policies use: microprice log-return per √second.
+    pub volatility: f64,
+    /// The cascade detector's state.
+    pub state: CascadeState,
+    /// The cascade detector's stress score.
+    pub cascade_score: f64,
+    /// Whether the kill switch is latched.
+    pub killed: bool,
 }
 
 /// One instrument's cascade detector and kill switch at the end of a run.

@@ -132,7 +132,13 @@ impl FeedHandler {
         self.stats.events += u64::from(events);
         let published = clock.now();
         let end = FrameEnd { frame_kind, events, in_hand, parsed, published };
-        sink.inner.push(Event::new(exchange_time, receive_time, Seq(0), instrument, EventKind::FrameEnd(end)));
+        sink.inner.push(Event::new(
+            exchange_time,
+            receive_time,
+            Seq(0),
+            instrument,
+            EventKind::FrameEnd(end),
+        ));
         (frame_kind, end)
     }
 
@@ -144,6 +150,14 @@ impl FeedHandler {
             self.histograms.record(Metric::Stage(Stage::Parse), class, end.parsed.0 - end.in_hand.0);
             self.histograms.record(Metric::Stage(Stage::Publish), class, end.published.0 - end.parsed.0);
         }
+    }
+
+    /// Counts a frame that was decoded beforehand (a normalized capture, an overlay) and is
+    /// published as it is: `events` events before its `FrameEnd`.
+    #[inline]
+    pub fn count_decoded_frame(&mut self, events: u32) {
+        self.stats.frames += 1;
+        self.stats.events += u64::from(events);
     }
 
     /// Counters so far.

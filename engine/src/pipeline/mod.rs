@@ -28,6 +28,7 @@
 
 pub mod core;
 pub mod feed;
+pub mod inline;
 pub mod pacing;
 pub mod recorder;
 pub mod telemetry;
@@ -38,7 +39,7 @@ use self::pacing::{Pacing, Schedule};
 use self::recorder::{Recorder, RecorderReport};
 use self::telemetry::{Telemetry, TelemetryReport};
 use crate::clock::TscClock;
-use crate::gateway::CountingGateway;
+use crate::gateway::{CountingGateway, Gateway};
 use crate::latency::{LatencyHistograms, LatencyReport};
 use crate::order::BinanceOrderEncoder;
 use crate::ring::{Blocking, BusySpin, Consumer, Producer, RingBuilder, SpinThenYield, WaitStrategy};
@@ -159,7 +160,7 @@ impl From<CountingGateway> for GatewayReport {
 }
 
 /// Runs feed, core, recorder and telemetry threads over `frames` (in order), returns when all
-/// have drained and exited.
+/// have drained and exited. The core sends to a [`CountingGateway`] (the benchmark's venue).
 pub fn run_recorded(
     frames: &[OwnedFrame],
     instruments: &Instruments,
@@ -169,6 +170,130 @@ pub fn run_recorded(
     plan: &CorePlan,
     clock: &TscClock,
 ) -> Result<PipelineReport, PipelineError> {
+    let run = run_pipeline(
+        MarketInput::Frames(frames),
+        instruments,
+        core_config,
+        encoder,
+        CountingGateway::new(),
+        (),
+        config,
+        plan,
+        clock,
+    )?;
+    Ok(PipelineReport {
+        frames: run.frames,
+        pinned: run.pinned,
+        unpinned_reason: run.unpinned_reason,
+        wall_seconds: run.wall_seconds,
+        feed: run.feed,
+        core: run.core,
+        recorder: run.recorder,
+        telemetry: run.telemetry,
+        orders: run.gateway.into(),
+        cascade: run.cascade,
+        latency: run.latency,
+    })
+}
+
+/// What the feed thread releases: raw frames, decoded on the feed thread as a live feed does,
+/// or events decoded beforehand (a normalized capture, a stress overlay), published frame by
+/// frame as they are.
+#[derive(Clone, Copy, Debug)]
+pub enum MarketInput<'a> {
+    /// Raw exchange frames.
+    Frames(&'a [OwnedFrame]),
+    /// Decoded events, each frame's closed by its `FrameEnd`.
+    Events(&'a [Event]),
+}
+
+impl MarketInput<'_> {
+    /// Frames in the input (`FrameEnd`s of decoded events).
+    pub fn frames(&self) -> usize {
+        match self {
+            MarketInput::Frames(frames) => frames.len(),
+            MarketInput::Events(events) => events.iter().filter(|event| is_frame_end(event)).count(),
+        }
+    }
+
+    /// Seconds from the first frame's receive time to the last's.
+    pub fn receive_span_seconds(&self) -> f64 {
+        let times = self.receive_times();
+        match (times.iter().min(), times.iter().max()) {
+            (Some(first), Some(last)) => (last.0 - first.0) as f64 / 1e9,
+            _ => 0.0,
+        }
+    }
+
+    /// Receive time of each frame, in order.
+    fn receive_times(&self) -> Vec<Nanos> {
+        match self {
+            MarketInput::Frames(frames) => frames.iter().map(|frame| frame.receive_time).collect(),
+            MarketInput::Events(events) => {
+                events.iter().filter(|event| is_frame_end(event)).map(|event| event.receive_time).collect()
+            }
+        }
+    }
+}
+
+fn is_frame_end(event: &Event) -> bool {
+    matches!(event.kind(), EventKind::FrameEnd(_))
+}
+
+/// Watches the quoting core from its own thread, after each event (a replay samples its state
+/// here). Must be cheap: it runs on the hot thread.
+pub trait CoreObserver<Venue: Gateway>: Send {
+    /// Called after the core has handled `event`.
+    fn after_event(&mut self, core: &QuotingCore<Venue>, event: &Event);
+}
+
+impl<Venue: Gateway> CoreObserver<Venue> for () {
+    #[inline]
+    fn after_event(&mut self, _core: &QuotingCore<Venue>, _event: &Event) {}
+}
+
+/// Everything a run produced, with the gateway and the observer handed back.
+pub struct PipelineRun<Venue, Observer> {
+    /// Frames released by the feed.
+    pub frames: u64,
+    /// Whether the hot threads were pinned.
+    pub pinned: bool,
+    /// Why they were not, if pinning was asked for.
+    pub unpinned_reason: Option<String>,
+    /// Wall time from the first frame's release to the last thread's exit.
+    pub wall_seconds: f64,
+    /// Feed counters.
+    pub feed: FeedStats,
+    /// Core counters.
+    pub core: CoreStats,
+    /// Recorder report.
+    pub recorder: RecorderReport,
+    /// Telemetry counts.
+    pub telemetry: TelemetryReport,
+    /// Each quoted instrument's cascade detector and kill switch.
+    pub cascade: Vec<self::core::CascadeSummary>,
+    /// Latency percentiles.
+    pub latency: LatencyReport,
+    /// The core's gateway, with what it kept.
+    pub gateway: Venue,
+    /// The observer, with what it kept.
+    pub observer: Observer,
+}
+
+/// Runs feed, core, recorder and telemetry threads over `input`, the core sending to
+/// `gateway` and watched by `observer`; returns when all have drained and exited.
+#[allow(clippy::too_many_arguments)]
+pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
+    input: MarketInput<'_>,
+    instruments: &Instruments,
+    core_config: &CoreConfig,
+    encoder: BinanceOrderEncoder,
+    gateway: Venue,
+    observer: Observer,
+    config: &PipelineConfig,
+    plan: &CorePlan,
+    clock: &TscClock,
+) -> Result<PipelineRun<Venue, Observer>, PipelineError> {
     if config.ring_capacity < MIN_RING_CAPACITY {
         return Err(PipelineError::RingTooSmall(config.ring_capacity));
     }
@@ -196,12 +321,14 @@ pub fn run_recorded(
             _ => unreachable!("three consumers were added"),
         };
 
-    let receive_times: Vec<_> = frames.iter().map(|frame| frame.receive_time).collect();
-    let schedule = Schedule::new(&receive_times, config.pacing);
+    let schedule = Schedule::new(&input.receive_times(), config.pacing);
     let feed = FeedHandler::new(instruments.clone(), core_config.warmup_frames);
-    let core = QuotingCore::new(core_config, instruments, encoder, CountingGateway::new(), clock.clone());
+    let core = QuotingCore::new(core_config, instruments, encoder, gateway, clock.clone());
     let telemetry = Telemetry::new(config.telemetry_every);
-    let largest_frame = frames.iter().map(|frame| frame.payload.len()).max().unwrap_or(0);
+    let largest_frame = match input {
+        MarketInput::Frames(frames) => frames.iter().map(|frame| frame.payload.len()).max().unwrap_or(0),
+        MarketInput::Events(_) => 0,
+    };
 
     let started = Instant::now();
     let outcome = std::thread::scope(|scope| {
@@ -210,9 +337,9 @@ pub fn run_recorded(
             .spawn_scoped(scope, move || {
                 if let Some(cpu) = quoting_core {
                     pin(cpu, "quoting core");
-                    run_core(core, core_consumer, &mut BusySpin)
+                    run_core(core, observer, core_consumer, &mut BusySpin)
                 } else {
-                    run_core(core, core_consumer, &mut SpinThenYield::default())
+                    run_core(core, observer, core_consumer, &mut SpinThenYield::default())
                 }
             })
             .map_err(|source| PipelineError::Spawn { name: "quoting core", source })?;
@@ -226,21 +353,13 @@ pub fn run_recorded(
         let feed_thread = spawn("feed")
             .spawn_scoped(scope, move || {
                 let mut scratch = Vec::with_capacity(largest_frame);
+                let feed_input = FeedInput { input, schedule: &schedule, clock: &feed_clock };
                 if let Some(cpu) = feed_core {
                     pin(cpu, "feed");
-                    run_feed(
-                        feed,
-                        frames,
-                        &schedule,
-                        &feed_clock,
-                        producer,
-                        &mut scratch,
-                        &mut BusySpin,
-                        true,
-                    )
+                    run_feed(feed, feed_input, producer, &mut scratch, &mut BusySpin, true)
                 } else {
                     let mut wait = SpinThenYield::default();
-                    run_feed(feed, frames, &schedule, &feed_clock, producer, &mut scratch, &mut wait, false)
+                    run_feed(feed, feed_input, producer, &mut scratch, &mut wait, false)
                 }
             })
             .map_err(|source| PipelineError::Spawn { name: "feed", source })?;
@@ -251,10 +370,10 @@ pub fn run_recorded(
         Ok::<_, PipelineError>((feed, core, recorder, telemetry))
     })?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    let ((feed_stats, feed_histograms), core, recorder, telemetry) = outcome;
+    let ((feed_stats, feed_histograms), (core, observer), recorder, telemetry) = outcome;
     let mut histograms: LatencyHistograms = core.histograms;
     histograms.merge(&feed_histograms);
-    Ok(PipelineReport {
+    Ok(PipelineRun {
         frames: feed_stats.frames,
         pinned,
         unpinned_reason: placement.reason,
@@ -263,9 +382,10 @@ pub fn run_recorded(
         core: core.stats,
         recorder,
         telemetry,
-        orders: core.gateway.into(),
         cascade: core.cascade,
         latency: histograms.report(),
+        gateway: core.gateway,
+        observer,
     })
 }
 
@@ -288,32 +408,75 @@ fn pin(cpu: usize, name: &str) {
     }
 }
 
-/// The feed thread: release each frame on schedule, copy it into the scratch buffer (the
-/// socket read of a live feed), decode and publish it. Closes the ring at the end.
-#[allow(clippy::too_many_arguments)]
+/// What the feed thread releases, and when.
+struct FeedInput<'a> {
+    input: MarketInput<'a>,
+    schedule: &'a Schedule,
+    clock: &'a TscClock,
+}
+
+/// The feed thread: release each frame on schedule; a raw frame is copied into the scratch
+/// buffer (the socket read of a live feed), decoded and published; a decoded frame's events
+/// are published as they are, its `FrameEnd` restamped with this run's clock. Closes the ring
+/// at the end.
 fn run_feed<Wait: WaitStrategy>(
     mut feed: FeedHandler,
-    frames: &[OwnedFrame],
-    schedule: &Schedule,
-    clock: &TscClock,
+    input: FeedInput<'_>,
     mut producer: Producer<Event>,
     scratch: &mut Vec<u8>,
     wait: &mut Wait,
     spin: bool,
 ) -> (FeedStats, LatencyHistograms) {
+    let FeedInput { input, schedule, clock } = input;
     let start = clock.now().0;
-    for (index, frame) in frames.iter().enumerate() {
-        wait_until(clock, start + schedule.offset(index), spin);
-        scratch.clear();
-        scratch.extend_from_slice(&frame.payload);
-        let in_hand = clock.now();
-        let input = FrameInput {
-            payload: scratch,
-            receive_time: frame.receive_time,
-            channel: &frame.channel,
-            in_hand,
-        };
-        feed.on_frame(input, clock, &mut producer, wait);
+    match input {
+        MarketInput::Frames(frames) => {
+            for (index, frame) in frames.iter().enumerate() {
+                wait_until(clock, start + schedule.offset(index), spin);
+                scratch.clear();
+                scratch.extend_from_slice(&frame.payload);
+                let in_hand = clock.now();
+                let input = FrameInput {
+                    payload: scratch,
+                    receive_time: frame.receive_time,
+                    channel: &frame.channel,
+                    in_hand,
+                };
+                feed.on_frame(input, clock, &mut producer, wait);
+            }
+        }
+        MarketInput::Events(events) => {
+            let mut index = 0;
+            let mut in_hand: Option<Nanos> = None;
+            for event in events {
+                let stamp = match in_hand {
+                    Some(stamp) => stamp,
+                    None => {
+                        wait_until(clock, start + schedule.offset(index), spin);
+                        let stamp = clock.now();
+                        in_hand = Some(stamp);
+                        stamp
+                    }
+                };
+                if let EventKind::FrameEnd(end) = event.kind() {
+                    let end = FrameEnd { in_hand: stamp, parsed: stamp, published: clock.now(), ..end };
+                    let restamped = Event::new(
+                        event.exchange_time,
+                        event.receive_time,
+                        event.seq,
+                        event.instrument,
+                        EventKind::FrameEnd(end),
+                    );
+                    producer.push(restamped, wait);
+                    producer.publish();
+                    feed.count_decoded_frame(end.events);
+                    in_hand = None;
+                    index += 1;
+                } else {
+                    producer.push(*event, wait);
+                }
+            }
+        }
     }
     producer.close();
     feed.finish()
@@ -346,13 +509,20 @@ pub fn wait_until(clock: &TscClock, due: i64, spin: bool) {
     }
 }
 
-fn run_core<Wait: WaitStrategy>(
-    mut core: QuotingCore<CountingGateway>,
+fn run_core<Venue: Gateway, Observer: CoreObserver<Venue>, Wait: WaitStrategy>(
+    mut core: QuotingCore<Venue>,
+    mut observer: Observer,
     mut consumer: Consumer<Event>,
     wait: &mut Wait,
-) -> self::core::CoreOutcome<CountingGateway> {
-    while consumer.wait_poll(wait, usize::MAX, |event, _| core.on_event(event)).is_ok() {}
-    core.finish()
+) -> (self::core::CoreOutcome<Venue>, Observer) {
+    while consumer
+        .wait_poll(wait, usize::MAX, |event, _| {
+            core.on_event(event);
+            observer.after_event(&core, event);
+        })
+        .is_ok()
+    {}
+    (core.finish(), observer)
 }
 
 fn run_recorder(mut recorder: Recorder, mut consumer: Consumer<Event>) -> RecorderReport {

@@ -10,7 +10,11 @@ use feeds::{Event, Instruments};
 /// Decodes `frames` (in order) with the feed's own decoder and depth sequencer: every event
 /// the ring would carry, each frame's closed by its `FrameEnd`. Frames that do not decode are
 /// counted (and still get their `FrameEnd`), as in a live run.
-pub fn decode_frames(frames: &[OwnedFrame], instruments: &Instruments, clock: &TscClock) -> (Vec<Event>, FeedStats) {
+pub fn decode_frames(
+    frames: &[OwnedFrame],
+    instruments: &Instruments,
+    clock: &TscClock,
+) -> (Vec<Event>, FeedStats) {
     let mut feed = FeedHandler::new(instruments.clone(), 0);
     // A frame decodes to about five events on average (depth diffs carry dozens of levels).
     let mut events = Vec::with_capacity(frames.len() * 6);
@@ -18,8 +22,12 @@ pub fn decode_frames(frames: &[OwnedFrame], instruments: &Instruments, clock: &T
     for frame in frames {
         scratch.clear();
         scratch.extend_from_slice(&frame.payload);
-        let input =
-            FrameInput { payload: &mut scratch, receive_time: frame.receive_time, channel: &frame.channel, in_hand: clock.now() };
+        let input = FrameInput {
+            payload: &mut scratch,
+            receive_time: frame.receive_time,
+            channel: &frame.channel,
+            in_hand: clock.now(),
+        };
         feed.decode_into(input, clock, &mut events);
     }
     (events, feed.stats())
@@ -38,7 +46,8 @@ mod tests {
         let (frames, errors) = OwnedFrame::read_all(reader.as_mut());
         assert!(errors.is_empty(), "{errors:?}");
         let (events, stats) = decode_frames(&frames, &testkit::replay::instruments(), &TscClock::new());
-        let ends: Vec<_> = events.iter().filter(|event| matches!(event.kind(), EventKind::FrameEnd(_))).collect();
+        let ends: Vec<_> =
+            events.iter().filter(|event| matches!(event.kind(), EventKind::FrameEnd(_))).collect();
         assert_eq!(ends.len(), frames.len());
         assert_eq!(stats.frames, frames.len() as u64);
         assert_eq!(stats.decode_errors, 0);

@@ -42,6 +42,7 @@ use crate::units::Nanos;
 
 pub mod capture;
 pub mod cryptofeed;
+pub mod events;
 pub mod lines;
 mod rows;
 pub mod tardis;
@@ -49,6 +50,7 @@ pub mod vision;
 
 pub use capture::{CaptureReader, CaptureWriter, StreamId};
 pub use cryptofeed::CryptofeedReader;
+pub use events::{EventFile, EventFileWriter};
 pub use lines::LinesReader;
 pub use tardis::{TardisKind, TardisReader};
 pub use vision::VisionDepthReader;
@@ -252,6 +254,8 @@ pub enum RecordingFormat {
     Cryptofeed,
     /// halcyon's binary capture: [`CaptureReader`].
     Capture,
+    /// halcyon's normalized event file: decoded events, not frames ([`EventFile`]).
+    Events,
 }
 
 /// How many bytes of the (decompressed) start of a file [`detect_format`] looks at.
@@ -260,6 +264,8 @@ const SNIFF_BYTES: usize = 4096;
 /// Recognises a frame recording by its content, never its name:
 ///
 /// - the capture magic ([`capture::MAGIC`]) ⇒ [`RecordingFormat::Capture`];
+/// - the event file magic ([`events::MAGIC`]) ⇒ [`RecordingFormat::Events`] (decoded events,
+///   opened with [`EventFile::open`], not as frames);
 /// - otherwise the first line of the text (decompressed first if the file starts with the gzip
 ///   magic `1f 8b`) decides: `^\d+ ` ⇒ [`RecordingFormat::Lines`]; `^\d+(\.\d+)?: `, a
 ///   `configuration: ` header, or a cryptofeed connection/request marker (` <-> `, ` <- `,
@@ -284,6 +290,9 @@ fn sniff(path: &Path) -> io::Result<Result<RecordingFormat, &'static str>> {
     let head = &head[..read];
     if head.starts_with(&capture::MAGIC) {
         return Ok(Ok(RecordingFormat::Capture));
+    }
+    if head.starts_with(&events::MAGIC) {
+        return Ok(Ok(RecordingFormat::Events));
     }
     let mut text = [0_u8; SNIFF_BYTES];
     let text: &[u8] = if head.starts_with(&lines::GZIP_MAGIC) {
@@ -355,6 +364,14 @@ pub fn open_frames(path: &Path) -> Result<Box<dyn FrameReader + Send>, Recording
         RecordingFormat::Lines => Box::new(LinesReader::open(path)?),
         RecordingFormat::Cryptofeed => Box::new(CryptofeedReader::open(path)?),
         RecordingFormat::Capture => Box::new(CaptureReader::open(path)?),
+        RecordingFormat::Events => {
+            return Err(RecordingError::new(
+                RecordingErrorKind::Format,
+                &shared,
+                Position::File,
+                "a normalized event file holds decoded events, not frames: open it with EventFile::open",
+            ));
+        }
     })
 }
 
