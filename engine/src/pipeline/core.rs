@@ -486,6 +486,20 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         self.send(now);
     }
 
+    /// The cheap part of [`snapshot`](Self::snapshot), read at every frame by a replay's
+    /// sampler: whether our bid and ask rest, the position and the fills so far.
+    #[inline]
+    pub fn exposure(&self, instrument: InstrumentId) -> Option<Exposure> {
+        let slot = *self.slot_of.get(instrument.index())?;
+        let quoted = self.quoted.get(slot)?;
+        Some(Exposure {
+            bid: self.orders.resting(instrument, Side::Bid).is_some(),
+            ask: self.orders.resting(instrument, Side::Ask).is_some(),
+            position: quoted.account.position(),
+            fills: quoted.account.fills(),
+        })
+    }
+
     /// What a replay samples of `instrument` now; `None` for an instrument not quoted.
     pub fn snapshot(&self, instrument: InstrumentId) -> Option<CoreSnapshot> {
         let slot = *self.slot_of.get(instrument.index())?;
@@ -591,6 +605,19 @@ impl<Venue: Gateway> QuotingCore<Venue> {
         let cascade = self.cascade_report();
         CoreOutcome { stats: self.stats, histograms: self.histograms, gateway: self.gateway, cascade }
     }
+}
+
+/// Whether we are quoting and what we hold, as [`QuotingCore::exposure`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exposure {
+    /// Our bid rests (as the order manager believes).
+    pub bid: bool,
+    /// Our ask rests.
+    pub ask: bool,
+    /// Position, lots.
+    pub position: feeds::Lots,
+    /// Executions so far.
+    pub fills: u64,
 }
 
 /// One quoted instrument's state at an instant, as [`QuotingCore::snapshot`] reads it.

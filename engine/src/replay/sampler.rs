@@ -8,7 +8,7 @@
 use super::series::Sample;
 use crate::gateway::Gateway;
 use crate::pipeline::CoreObserver;
-use crate::pipeline::core::{CoreSnapshot, QuotingCore};
+use crate::pipeline::core::{CoreSnapshot, Exposure as CoreExposure, QuotingCore};
 use feeds::{Event, EventKind, InstrumentId, Nanos, Step};
 
 /// Event-time accumulators over the whole run.
@@ -34,7 +34,7 @@ pub struct Sampler {
     interval: i64,
     next_sample: i64,
     fills_seen: u64,
-    last: Option<(Nanos, CoreSnapshot)>,
+    last: Option<(Nanos, CoreExposure)>,
     samples: Vec<Sample>,
     exposure: Exposure,
 }
@@ -95,30 +95,30 @@ impl<Venue: Gateway> CoreObserver<Venue> for Sampler {
         if !matches!(event.kind(), EventKind::FrameEnd(end) if end.events > 0) {
             return;
         }
-        let Some(snapshot) = core.snapshot(self.instrument) else { return };
+        let Some(exposure) = core.exposure(self.instrument) else { return };
         let now = event.exchange_time;
         if let Some((then, previous)) = &self.last
             && now > *then
         {
             let dt = now.0 - then.0;
-            let exposure = &mut self.exposure;
-            exposure.total_ns += dt;
-            let (bid, ask) = (previous.bid.is_some(), previous.ask.is_some());
-            exposure.two_sided_ns += if bid && ask { dt } else { 0 };
-            exposure.any_side_ns += if bid || ask { dt } else { 0 };
-            exposure.abs_position_lot_ns += previous.account.position().0.unsigned_abs() as f64 * dt as f64;
+            let totals = &mut self.exposure;
+            totals.total_ns += dt;
+            totals.two_sided_ns += if previous.bid && previous.ask { dt } else { 0 };
+            totals.any_side_ns += if previous.bid || previous.ask { dt } else { 0 };
+            totals.abs_position_lot_ns += previous.position.0.unsigned_abs() as f64 * dt as f64;
         }
-        let position = snapshot.account.position().0.unsigned_abs() as i64;
+        let position = exposure.position.0.unsigned_abs() as i64;
         self.exposure.max_abs_position = self.exposure.max_abs_position.max(position);
-        let fills = snapshot.account.fills();
-        if now.0 >= self.next_sample || fills != self.fills_seen {
-            self.fills_seen = fills;
+        if (now.0 >= self.next_sample || exposure.fills != self.fills_seen)
+            && let Some(snapshot) = core.snapshot(self.instrument)
+        {
+            self.fills_seen = exposure.fills;
             self.next_sample = now.0 - now.0.rem_euclid(self.interval) + self.interval;
             let sample = self.sample(now, &snapshot);
             self.samples.push(sample);
         }
         if self.last.as_ref().is_none_or(|(then, _)| now >= *then) {
-            self.last = Some((now, snapshot));
+            self.last = Some((now, exposure));
         }
     }
 }
