@@ -26,7 +26,9 @@ limit=${REPORT_TIMEOUT:-90}
 if [[ ! -x $chromium ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "check-report: $chromium missing; installing the Debian package chromium" >&2
+        # A fresh machine may have no package lists yet.
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 \
+            || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; } \
             || die "could not install chromium"
     fi
     [[ -x $chromium ]] || die "$chromium not found (install the Debian package chromium, or set CHROMIUM)"

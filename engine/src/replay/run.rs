@@ -209,7 +209,7 @@ pub struct ReplaySummary {
     /// The core's counters.
     pub core: CoreStats,
     /// What the simulation leaves out, said with every result.
-    pub notes: Vec<&'static str>,
+    pub notes: Vec<String>,
     /// The configuration used, in full.
     pub config: serde_json::Value,
 }
@@ -234,9 +234,24 @@ pub struct OrderCounts {
 /// What the simulation does not model; printed with every summary.
 pub const NOTES: [&str; 3] = [
     "Market impact of our own fills is not replayed into the book: the recorded book stays as recorded.",
-    "Queue position is modelled from displayed depth and trades (see venue.queue); hidden and iceberg liquidity are not.",
+    "Queue position is modelled from displayed depth and trades (see simulator.queue); hidden and iceberg liquidity are not.",
     "Fees are charged per fill at the configured maker/taker rates; funding payments are not charged.",
 ];
+
+/// [`NOTES`], and a warning when the strategy quotes as if its fee were lower than the one the
+/// simulated exchange charges (its half-spread floor would not cover the fee).
+fn notes(config: &EngineConfig) -> Vec<String> {
+    let mut notes: Vec<String> = NOTES.iter().map(|note| (*note).to_owned()).collect();
+    let charged: f64 = config.simulator.maker_fee_bps.try_into().unwrap_or(0.0);
+    if config.strategy.maker_fee_bps < charged {
+        notes.push(format!(
+            "strategy.maker_fee_bps = {} is below the simulator's maker fee of {charged} bps: the half-spread floor \
+             does not cover the fee (set strategy.maker_fee_bps to the fee the account pays)",
+            config.strategy.maker_fee_bps
+        ));
+    }
+    notes
+}
 
 /// A finished replay.
 pub struct ReplayRun {
@@ -337,7 +352,7 @@ pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> R
         digest: format!("{digest:016x}"),
         feed: run.feed,
         core,
-        notes: NOTES.to_vec(),
+        notes: notes(config),
         config: config.to_json(),
     };
     let series = Series { symbol, samples, fills: fill_records, regimes: market.regimes.clone() };
