@@ -86,6 +86,27 @@ impl FeedHandler {
         self.record_latency(frame_kind, &end);
     }
 
+    /// [`decode_into`](Self::decode_into) for a frame held in memory: its bytes are copied
+    /// into `scratch` (the decoder works in place, as on a socket buffer) and it is in hand now.
+    #[inline]
+    pub fn decode_owned(
+        &mut self,
+        frame: &feeds::inspect::OwnedFrame,
+        scratch: &mut Vec<u8>,
+        clock: &TscClock,
+        sink: &mut impl EventSink,
+    ) {
+        scratch.clear();
+        scratch.extend_from_slice(&frame.payload);
+        let input = FrameInput {
+            payload: scratch,
+            receive_time: frame.receive_time,
+            channel: &frame.channel,
+            in_hand: clock.now(),
+        };
+        self.decode_into(input, clock, sink);
+    }
+
     fn decode_frame(
         &mut self,
         frame: FrameInput<'_>,

@@ -6,7 +6,7 @@
 //! core, many at once) and for measuring backtest throughput on one core.
 
 use super::core::{CoreConfig, QuotingCore};
-use super::feed::{FeedHandler, FrameInput};
+use super::feed::FeedHandler;
 use super::{CoreObserver, MarketInput, PipelineRun};
 use crate::clock::TscClock;
 use crate::gateway::Gateway;
@@ -36,16 +36,8 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
             // A Binance depth snapshot of 1000 levels a side is the largest frame.
             let mut events: Vec<Event> = Vec::with_capacity(4096);
             for frame in frames {
-                scratch.clear();
-                scratch.extend_from_slice(&frame.payload);
-                let input = FrameInput {
-                    payload: &mut scratch,
-                    receive_time: frame.receive_time,
-                    channel: &frame.channel,
-                    in_hand: clock.now(),
-                };
                 events.clear();
-                feed.decode_into(input, clock, &mut events);
+                feed.decode_owned(frame, &mut scratch, clock, &mut events);
                 for event in &events {
                     core.on_event(event);
                     observer.after_event(&core, event);

@@ -3,7 +3,7 @@
 //! scenario's overlay of a recording).
 
 use crate::clock::TscClock;
-use crate::pipeline::feed::{FeedHandler, FeedStats, FrameInput};
+use crate::pipeline::feed::{FeedHandler, FeedStats};
 use feeds::inspect::OwnedFrame;
 use feeds::{Event, Instruments};
 
@@ -20,15 +20,7 @@ pub fn decode_frames(
     let mut events = Vec::with_capacity(frames.len() * 6);
     let mut scratch = Vec::new();
     for frame in frames {
-        scratch.clear();
-        scratch.extend_from_slice(&frame.payload);
-        let input = FrameInput {
-            payload: &mut scratch,
-            receive_time: frame.receive_time,
-            channel: &frame.channel,
-            in_hand: clock.now(),
-        };
-        feed.decode_into(input, clock, &mut events);
+        feed.decode_owned(frame, &mut scratch, clock, &mut events);
     }
     (events, feed.stats())
 }
