@@ -327,17 +327,3 @@ fn io_errors_name_the_path() {
     assert!(error.to_string().contains("not-a-dir"), "{error}");
     let _ = fs::remove_dir_all(&dir);
 }
-
-/// Writes the synthetic report (`$HALCYON_REPORT_SAMPLES` samples, default 36 000: an hour)
-/// to `$HALCYON_REPORT_DIR`, for a look in a browser or for `scripts/check-report.sh`:
-/// `HALCYON_REPORT_DIR=/tmp/report cargo test -p halcyon-engine --lib report::tests::write_sample -- --ignored`.
-#[test]
-#[ignore = "writes to $HALCYON_REPORT_DIR"]
-fn write_sample() {
-    let dir = std::env::var_os("HALCYON_REPORT_DIR").expect("set HALCYON_REPORT_DIR");
-    let samples =
-        std::env::var("HALCYON_REPORT_SAMPLES").map_or(36_000, |n| n.parse().expect("a sample count"));
-    let series = synthetic(samples);
-    let files = write_report(Path::new(&dir), &series, &summary(), "BTCUSDT replay (synthetic)").unwrap();
-    println!("{}", files.html.display());
-}
