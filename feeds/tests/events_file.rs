@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use feeds::recording::events::{EVENTS_PER_BLOCK, EventFile, EventFileWriter, MAGIC};
-use feeds::recording::{CaptureWriter, RecordingError, RecordingErrorKind, open_frames};
+use feeds::recording::{CaptureWriter, EventStream, RecordingError, RecordingErrorKind, open_frames};
 use feeds::venue::binance::{Decoder, DepthSequencer, Message};
 use feeds::{
     Bbo, BookClear, BookLevel, ClearReason, ContractKind, Event, EventKind, FeedCondition, FeedStatus,
@@ -530,5 +530,61 @@ fn the_btcusdt_recording_round_trips_through_an_event_file() {
     assert_eq!(file.torn_tail_bytes(), 10);
     assert!(file.events() == &decoded[..123_456]);
     fs::remove_file(&torn_path).unwrap();
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_stream_delivers_block_by_block_what_open_reads() {
+    let written = events(3_000);
+    let path = write_file("stream.hev", &written);
+    let mut stream = EventStream::open(&path).unwrap();
+    assert_eq!(stream.len(), 3_000);
+    assert_same_table(stream.instruments(), &instruments());
+    assert_eq!(stream.source(), "test: every kind");
+    let (mut streamed, mut sizes, mut block) = (Vec::new(), Vec::new(), Vec::new());
+    while stream.next_block(&mut block).unwrap() {
+        sizes.push(block.len());
+        streamed.extend_from_slice(&block);
+    }
+    assert_eq!(sizes, [1_024, 1_024, 952]);
+    assert!(block.is_empty(), "the end leaves the buffer empty");
+    assert!(!stream.next_block(&mut block).unwrap(), "and stays at the end");
+    assert_eq!(streamed, written);
+    assert_eq!(streamed, EventFile::open(&path).unwrap().into_events());
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_stream_stops_at_a_damaged_block_after_the_good_ones() {
+    let written = events(3_000);
+    let path = write_file("stream-damaged.hev", &written);
+    let mut bytes = fs::read(&path).unwrap();
+    let header = header_len(&bytes);
+    let record = |index: usize| header + index * 64;
+    // A price bit in event 1500: a valid event, so only the block checksum can tell.
+    let at = record(1_500) + 33;
+    bytes[at] ^= 0x01;
+    fs::write(&path, &bytes).unwrap();
+    let mut stream = EventStream::open(&path).unwrap();
+    let mut block = Vec::new();
+    assert!(stream.next_block(&mut block).unwrap());
+    assert_eq!(block, written[..1_024]);
+    let error = stream.next_block(&mut block).expect_err("the second block is damaged");
+    assert_eq!(error.kind(), RecordingErrorKind::Corrupt);
+    assert_eq!(error.byte_offset(), Some(record(1_024) as u64));
+    assert!(error.to_string().contains("events 1024..=2047"), "{error}");
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_stream_refuses_an_unfinished_file() {
+    let path = temp_path("stream-unfinished.hev");
+    let mut writer = EventFileWriter::create(&path, &instruments(), "crashed").unwrap();
+    writer.write_all(&events(100)).unwrap();
+    writer.flush().unwrap();
+    drop(writer);
+    let error = EventStream::open(&path).err().expect("an unfinished file does not stream");
+    assert!(error.to_string().contains("EventFile::open"), "{error}");
+    assert_eq!(EventFile::open(&path).unwrap().len(), 100, "open still recovers it");
     fs::remove_file(&path).unwrap();
 }

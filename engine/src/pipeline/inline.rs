@@ -7,14 +7,17 @@
 
 use super::core::{CoreConfig, QuotingCore};
 use super::feed::FeedHandler;
-use super::{CoreObserver, MarketInput, PipelineRun};
+use super::{CoreObserver, MarketInput, PipelineError, PipelineRun};
 use crate::clock::TscClock;
 use crate::gateway::Gateway;
 use crate::order::BinanceOrderEncoder;
+use feeds::recording::EventStream;
+use feeds::recording::events::EVENTS_PER_BLOCK;
 use feeds::{Event, EventKind, Instruments};
 use std::time::Instant;
 
-/// Runs `input` through a feed handler and a quoting core on this thread.
+/// Runs `input` through a feed handler and a quoting core on this thread. An event file is
+/// streamed block by block; a damaged block stops the run with its error.
 pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     input: MarketInput<'_>,
     instruments: &Instruments,
@@ -23,7 +26,7 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     gateway: Venue,
     mut observer: Observer,
     clock: &TscClock,
-) -> PipelineRun<Venue, Observer> {
+) -> Result<PipelineRun<Venue, Observer>, PipelineError> {
     let mut feed = FeedHandler::new(instruments.clone(), core_config.warmup_frames);
     // No thread hand-off to time: the core runs untimed (the feed's parse stage is still
     // measured per frame).
@@ -48,11 +51,16 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
             // Decoded beforehand: nothing to parse, and the untimed core reads no stamp, so
             // the events go in as they are (no clock read per frame).
             for event in events {
-                if let EventKind::FrameEnd(end) = event.kind() {
-                    feed.count_decoded_frame(end.events);
+                take_decoded(event, &mut feed, &mut core, &mut observer);
+            }
+        }
+        MarketInput::EventFile(path) => {
+            let mut stream = EventStream::open(path)?;
+            let mut block = Vec::with_capacity(EVENTS_PER_BLOCK as usize);
+            while stream.next_block(&mut block)? {
+                for event in &block {
+                    take_decoded(event, &mut feed, &mut core, &mut observer);
                 }
-                core.on_event(event);
-                observer.after_event(&core, event);
             }
         }
     }
@@ -61,7 +69,7 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     let outcome = core.finish();
     let mut histograms = outcome.histograms;
     histograms.merge(&feed_histograms);
-    PipelineRun {
+    Ok(PipelineRun {
         frames: feed_stats.frames,
         pinned: false,
         unpinned_reason: Some("single-thread run: no feed or core thread to pin".to_owned()),
@@ -74,5 +82,20 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
         latency: histograms.report(),
         gateway: outcome.gateway,
         observer,
+    })
+}
+
+/// One decoded event into the core (a `FrameEnd` also counts a frame for the feed's report).
+#[inline]
+fn take_decoded<Venue: Gateway, Observer: CoreObserver<Venue>>(
+    event: &Event,
+    feed: &mut FeedHandler,
+    core: &mut QuotingCore<Venue>,
+    observer: &mut Observer,
+) {
+    if let EventKind::FrameEnd(end) = event.kind() {
+        feed.count_decoded_frame(end.events);
     }
+    core.on_event(event);
+    observer.after_event(core, event);
 }

@@ -105,6 +105,9 @@ pub enum PipelineError {
         /// Why.
         source: std::io::Error,
     },
+    /// The market could not be read.
+    #[error("{0}")]
+    Recording(#[from] feeds::recording::RecordingError),
     /// A thread panicked (a bug: reported, not hidden).
     #[error("the {0} thread panicked")]
     Panicked(&'static str),
@@ -205,6 +208,9 @@ pub enum MarketInput<'a> {
     Frames(&'a [OwnedFrame]),
     /// Decoded events, each frame's closed by its `FrameEnd`.
     Events(&'a [Event]),
+    /// A normalized event file: streamed block by block on one thread
+    /// ([`inline::run_inline`]), read whole first by the threaded pipeline.
+    EventFile(&'a std::path::Path),
 }
 
 impl MarketInput<'_> {
@@ -213,6 +219,10 @@ impl MarketInput<'_> {
         match self {
             MarketInput::Frames(frames) => frames.len(),
             MarketInput::Events(events) => events.iter().filter(|event| is_frame_end(event)).count(),
+            MarketInput::EventFile(path) => match feeds::recording::EventFile::open(path) {
+                Ok(file) => file.events().iter().filter(|event| is_frame_end(event)).count(),
+                Err(_) => 0,
+            },
         }
     }
 
@@ -232,6 +242,10 @@ impl MarketInput<'_> {
             MarketInput::Events(events) => {
                 events.iter().filter(|event| is_frame_end(event)).map(|event| event.receive_time).collect()
             }
+            MarketInput::EventFile(path) => match feeds::recording::EventFile::open(path) {
+                Ok(file) => MarketInput::Events(file.events()).receive_times(),
+                Err(_) => Vec::new(),
+            },
         }
     }
 }
@@ -297,6 +311,16 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     if config.ring_capacity < MIN_RING_CAPACITY {
         return Err(PipelineError::RingTooSmall(config.ring_capacity));
     }
+    // The feed thread publishes from memory: an event file is read whole first (its receive
+    // times also make the schedule).
+    let loaded;
+    let input = match input {
+        MarketInput::EventFile(path) => {
+            loaded = feeds::recording::EventFile::open(path)?.into_events();
+            MarketInput::Events(&loaded)
+        }
+        other => other,
+    };
     let recorder = match &config.journal {
         Some(path) => Recorder::with_journal(path)
             .map_err(|source| PipelineError::Journal { path: path.clone(), source })?,
@@ -327,7 +351,7 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     let telemetry = Telemetry::new(config.telemetry_every);
     let largest_frame = match input {
         MarketInput::Frames(frames) => frames.iter().map(|frame| frame.payload.len()).max().unwrap_or(0),
-        MarketInput::Events(_) => 0,
+        MarketInput::Events(_) | MarketInput::EventFile(_) => 0,
     };
 
     let started = Instant::now();
@@ -477,6 +501,8 @@ fn run_feed<Wait: WaitStrategy>(
                 }
             }
         }
+        // Read into memory by `run_pipeline` before the threads start.
+        MarketInput::EventFile(_) => unreachable!("run_pipeline loads an event file first"),
     }
     producer.close();
     feed.finish()

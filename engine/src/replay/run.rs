@@ -55,12 +55,19 @@ pub enum MarketData {
     Frames(Vec<OwnedFrame>),
     /// Events decoded beforehand.
     Events(Vec<Event>),
+    /// A finished normalized event file, streamed by single-thread runs (read whole by the
+    /// threaded pipeline).
+    EventFile(PathBuf),
 }
 
 impl Market {
-    /// Keeps only the frames received within `seconds` of the first.
-    pub fn truncate(&mut self, seconds: f64) {
+    /// Keeps only the frames received within `seconds` of the first (an event file is read
+    /// into memory to be cut).
+    pub fn truncate(&mut self, seconds: f64) -> Result<(), CliError> {
         let span = (seconds * 1e9) as i64;
+        if let MarketData::EventFile(path) = &self.data {
+            self.data = MarketData::Events(feeds::recording::EventFile::open(path)?.into_events());
+        }
         match &mut self.data {
             MarketData::Frames(frames) => {
                 if let Some(first) = frames.first().map(|frame| frame.receive_time.0) {
@@ -68,7 +75,7 @@ impl Market {
                 }
             }
             MarketData::Events(events) => {
-                let Some(first) = events.first().map(|event| event.receive_time.0) else { return };
+                let Some(first) = events.first().map(|event| event.receive_time.0) else { return Ok(()) };
                 let mut keep = 0;
                 for (index, event) in events.iter().enumerate() {
                     if matches!(event.kind(), feeds::EventKind::FrameEnd(_)) {
@@ -80,7 +87,9 @@ impl Market {
                 }
                 events.truncate(keep);
             }
+            MarketData::EventFile(_) => unreachable!("read into memory above"),
         }
+        Ok(())
     }
 
     /// The run's input.
@@ -88,6 +97,7 @@ impl Market {
         match &self.data {
             MarketData::Frames(frames) => MarketInput::Frames(frames),
             MarketData::Events(events) => MarketInput::Events(events),
+            MarketData::EventFile(path) => MarketInput::EventFile(path),
         }
     }
 }
@@ -102,6 +112,20 @@ pub fn load_market(
 ) -> Result<Market, CliError> {
     let io = |source| CliError::Io { path: path.to_owned(), source };
     let format = detect_format(path).map_err(io)?;
+    if format == RecordingFormat::Events && config.stress.is_none() {
+        // Checked (header, trailer) now; its records are validated as a run reads them.
+        let stream = feeds::recording::EventStream::open(path)?;
+        if stream.is_empty() {
+            return Err(CliError::Argument(format!("{}: nothing to replay (no events)", path.display())));
+        }
+        return Ok(Market {
+            instruments: stream.instruments().clone(),
+            data: MarketData::EventFile(path.to_owned()),
+            regimes: Vec::new(),
+            source: path.display().to_string(),
+            scenario: None,
+        });
+    }
     let (instruments, events, frames) = if format == RecordingFormat::Events {
         let file = feeds::recording::events::EventFile::open(path)?;
         if let Some(warning) = file.warning() {
@@ -281,7 +305,7 @@ pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> R
     let clock = TscClock::new();
     let run: PipelineRun<TappedVenue<SimulatedExchange>, Sampler> = match threading {
         Threading::Inline => {
-            run_inline(market.input(), instruments, &core_config, encoder, venue, sampler, &clock)
+            run_inline(market.input(), instruments, &core_config, encoder, venue, sampler, &clock)?
         }
         Threading::Pipeline(pacing) => {
             let pipeline = PipelineConfig {

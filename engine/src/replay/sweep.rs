@@ -325,7 +325,7 @@ pub fn load_datasets(
             let config = dataset_config(base, dataset, &[])?;
             let mut market = load_market(&dataset.data, instruments, &config)?;
             if let Some(seconds) = dataset.duration_s {
-                market.truncate(seconds);
+                market.truncate(seconds)?;
             }
             Ok(market)
         })

@@ -141,7 +141,7 @@ pub const EVENTS_PER_BLOCK: u32 = 1024;
 pub const MAX_SOURCE_LEN: usize = 64 << 10;
 
 /// The header's count until [`EventFileWriter::finish`] patches it.
-const UNFINISHED: u64 = u64::MAX;
+pub(super) const UNFINISHED: u64 = u64::MAX;
 /// The fixed part of the header, before the instrument table.
 const FIXED_HEADER_LEN: usize = 36;
 const COUNT_AT: usize = 16;
@@ -443,19 +443,19 @@ pub struct EventFile {
 }
 
 /// What the header says.
-struct Header {
-    len: u64,
-    count: u64,
-    instruments: Instruments,
-    source: String,
+pub(super) struct Header {
+    pub(super) len: u64,
+    pub(super) count: u64,
+    pub(super) instruments: Instruments,
+    pub(super) source: String,
 }
 
 /// The checksums of a finished file.
-struct Trailer {
+pub(super) struct Trailer {
     /// Events in the file; the records fill exactly the bytes before the block table.
-    count: u64,
-    events_per_block: u32,
-    block_crcs: Vec<u32>,
+    pub(super) count: u64,
+    pub(super) events_per_block: u32,
+    pub(super) block_crcs: Vec<u32>,
 }
 
 impl EventFile {
@@ -582,10 +582,10 @@ impl fmt::Debug for EventFile {
 }
 
 /// Reading one file: its handle, path and length.
-struct Reader<'a> {
-    file: &'a mut File,
-    path: &'a Arc<Path>,
-    file_len: u64,
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a mut File,
+    pub(super) path: &'a Arc<Path>,
+    pub(super) file_len: u64,
 }
 
 impl Reader<'_> {
@@ -593,7 +593,7 @@ impl Reader<'_> {
         RecordingError::new(kind, self.path, Position::Offset(at), message.into())
     }
 
-    fn corrupt(&self, at: u64, message: impl Into<String>) -> RecordingError {
+    pub(super) fn corrupt(&self, at: u64, message: impl Into<String>) -> RecordingError {
         self.error(RecordingErrorKind::Corrupt, at, message)
     }
 
@@ -605,7 +605,7 @@ impl Reader<'_> {
             .map_err(|error| RecordingError::io(self.path, Position::Offset(at), "read failed", error))
     }
 
-    fn header(&mut self) -> Result<Header, RecordingError> {
+    pub(super) fn header(&mut self) -> Result<Header, RecordingError> {
         let mut fixed = [0_u8; FIXED_HEADER_LEN];
         let read = read_full(self.file, &mut fixed)
             .map_err(|error| RecordingError::io(self.path, Position::File, "read failed", error))?;
@@ -705,7 +705,11 @@ impl Reader<'_> {
     /// The trailer at the end of the file, checked: its CRC, its count against `expected` (the
     /// header's, if patched) and the file's length. `None` if the file does not end in a valid
     /// trailer end.
-    fn trailer(&mut self, header: &Header, expected: Option<u64>) -> Result<Option<Trailer>, RecordingError> {
+    pub(super) fn trailer(
+        &mut self,
+        header: &Header,
+        expected: Option<u64>,
+    ) -> Result<Option<Trailer>, RecordingError> {
         let end_len = TRAILER_END_LEN as u64;
         if self.file_len < header.len + end_len || !(self.file_len - header.len).is_multiple_of(64) {
             return Ok(None);
@@ -766,35 +770,50 @@ impl Reader<'_> {
             let first = block * per_block;
             let at = header.len + (first * RECORD_LEN) as u64;
             let records = (trailer.count as usize - first).min(per_block);
-            let bytes = &mut buffer[..records * RECORD_LEN];
-            self.file
-                .read_exact(bytes)
-                .map_err(|error| RecordingError::io(self.path, Position::Offset(at), "read failed", error))?;
-            for record in bytes.as_chunks::<RECORD_LEN>().0 {
-                let Some(event) = Event::from_bytes(record) else {
-                    let index = events.len();
-                    return Err(self.corrupt(
-                        at + ((index - first) * RECORD_LEN) as u64,
-                        format!("event {index} (from 0) is not a valid event record"),
-                    ));
-                };
-                events.push(event);
-            }
-            if crc32fast::hash(bytes) != crc {
-                return Err(self.corrupt(
-                    at,
-                    format!(
-                        "events {first}..={} (bytes {at}..{}) fail their block checksum",
-                        events.len() - 1,
-                        at + bytes.len() as u64
-                    ),
-                ));
-            }
+            self.read_block(at, first, crc, &mut buffer[..records * RECORD_LEN], &mut events)?;
         }
         Ok(events)
     }
 
-    fn seek(&mut self, at: u64) -> Result<(), RecordingError> {
+    /// Reads the block of records starting with event `first` at byte `at` (where the file
+    /// stands) into `bytes`, checks every record and the block's CRC, and appends the events to
+    /// `out`.
+    pub(super) fn read_block(
+        &mut self,
+        at: u64,
+        first: usize,
+        crc: u32,
+        bytes: &mut [u8],
+        out: &mut Vec<Event>,
+    ) -> Result<(), RecordingError> {
+        self.file
+            .read_exact(bytes)
+            .map_err(|error| RecordingError::io(self.path, Position::Offset(at), "read failed", error))?;
+        for (offset, record) in bytes.as_chunks::<RECORD_LEN>().0.iter().enumerate() {
+            let Some(event) = Event::from_bytes(record) else {
+                let index = first + offset;
+                return Err(self.corrupt(
+                    at + (offset * RECORD_LEN) as u64,
+                    format!("event {index} (from 0) is not a valid event record"),
+                ));
+            };
+            out.push(event);
+        }
+        if crc32fast::hash(bytes) != crc {
+            let records = bytes.len() / RECORD_LEN;
+            return Err(self.corrupt(
+                at,
+                format!(
+                    "events {first}..={} (bytes {at}..{}) fail their block checksum",
+                    first + records - 1,
+                    at + bytes.len() as u64
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn seek(&mut self, at: u64) -> Result<(), RecordingError> {
         self.file
             .seek(SeekFrom::Start(at))
             .map(|_| ())

@@ -42,6 +42,7 @@ use crate::units::Nanos;
 
 pub mod capture;
 pub mod cryptofeed;
+pub mod event_stream;
 pub mod events;
 pub mod lines;
 mod rows;
@@ -50,6 +51,7 @@ pub mod vision;
 
 pub use capture::{CaptureReader, CaptureWriter, StreamId};
 pub use cryptofeed::CryptofeedReader;
+pub use event_stream::EventStream;
 pub use events::{EventFile, EventFileWriter};
 pub use lines::LinesReader;
 pub use tardis::{TardisKind, TardisReader};
