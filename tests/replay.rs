@@ -143,7 +143,7 @@ fn csv_rows(dir: &Path, file: &str) -> Vec<std::collections::BTreeMap<String, St
 }
 
 #[test]
-fn every_stress_scenario_reaches_cascade_and_pulls_the_quotes() {
+fn every_stress_scenario_reaches_cascade_pulls_the_quotes_and_toxicity_aware_loses_less_than_fixed() {
     let data = recording();
     for scenario in scenarios() {
         let name = scenario.display().to_string();
@@ -177,6 +177,25 @@ fn every_stress_scenario_reaches_cascade_and_pulls_the_quotes() {
         assert!(inside > 0, "{name}: no sample inside CASCADE");
         let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
         assert!(html.to_lowercase().contains("cascade"), "{name}: the page shows the cascade");
+
+        // The flagship against the fixed spread on the same market: it must lose less.
+        let fixed = summary(&[
+            "replay",
+            "--config",
+            &name,
+            "--data",
+            &data,
+            "--threads",
+            "inline",
+            "--set",
+            "strategy.policy=fixed",
+        ]);
+        let (aware_net, fixed_net) = (number(&aware, "pnl.net"), number(&fixed, "pnl.net"));
+        eprintln!(
+            "{name}: net PnL toxicity_aware {aware_net:.4} ({} fills), fixed {fixed_net:.4} ({} fills)",
+            aware["fills"], fixed["fills"]
+        );
+        assert!(aware_net > fixed_net, "{name}: toxicity_aware {aware_net} vs fixed {fixed_net}");
 
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -103,7 +103,9 @@ fn feed_and_core_do_not_allocate_once_warm() {
 /// gate's PnL). After warm-up, handling events allocates nothing on this thread either.
 #[test]
 fn the_core_with_the_simulated_exchange_does_not_allocate_once_warm() {
-    let setup = common::Setup::btcusdt(usize::MAX);
+    let mut setup = common::Setup::btcusdt(usize::MAX);
+    // Quote as a fee-free maker, tight enough for fills to keep flowing back all run long.
+    setup.core_config.strategy.maker_fee_bps = 0.0;
     let clock = TscClock::new();
     let (events, _) = engine::replay::source::decode_frames(&setup.frames, &setup.instruments, &clock);
     let venue =

@@ -69,8 +69,9 @@ pub struct StrategyConfig {
     #[serde(deserialize_with = "lots")]
     pub max_inventory: Lots,
     /// Maker fee in basis points (negative for a rebate). The half-spread is never below
-    /// `maker_fee_bps` of the fair value plus `min_half_spread_ticks`. Default 0 (Binance
-    /// USD-M's regular tier is 2.0; market-maker tiers are at or below 0). In `[−100, 100]`.
+    /// `maker_fee_bps` of the fair value plus `min_half_spread_ticks`. Default 2.0, Binance
+    /// USD-M's regular tier (0.0200 %) and what the simulated exchange charges by default;
+    /// market-maker tiers are at or below 0. In `[−100, 100]`.
     pub maker_fee_bps: f64,
     /// Minimum half-spread above the fee, in ticks. Default 1.0. At least 0.5, so a bid and an
     /// ask around the same centre are always at least one tick apart.
@@ -129,7 +130,7 @@ impl Default for StrategyConfig {
             microprice: MicropriceKind::default(),
             order_qty: Lots(1),
             max_inventory: Lots(10),
-            maker_fee_bps: 0.0,
+            maker_fee_bps: 2.0,
             min_half_spread_ticks: 1.0,
             max_half_spread_bps: 25.0,
             allow_cross: false,

@@ -75,7 +75,12 @@ impl Default for RiskAdjust {
 /// #         side, price: Ticks(price), qty: Lots(qty), last, snapshot: true,
 /// #     }))
 /// # };
-/// let mut config = StrategyConfig { policy: PolicyKind::Fixed, min_half_spread_ticks: 2.0, ..Default::default() };
+/// let mut config = StrategyConfig {
+///     policy: PolicyKind::Fixed,
+///     maker_fee_bps: 0.0,
+///     min_half_spread_ticks: 2.0,
+///     ..Default::default()
+/// };
 /// config.fixed.half_spread_bps = 0.0;
 /// let mut quoter = ConfiguredQuoter::from_config(config, Step::decimal_places(1), Step::decimal_places(3));
 /// let mut book = OrderBook::with_capacity(16);
@@ -204,6 +209,16 @@ impl<Fair: FairValue, Policy: SpreadPolicy> Quoter<Fair, Policy> {
         terms.floor = (microprice.abs() * config.maker_fee_bps / BPS + config.min_half_spread_ticks)
             .max(MIN_HALF_SPREAD_TICKS);
         terms.cap = (microprice.abs() * config.max_half_spread_bps / BPS).max(terms.floor);
+        // The multipliers (toxicity, volatility, forced flow) say how much wider than calm to
+        // quote. Calm is never tighter than the floor (the fee plus a tick or so): a policy
+        // whose own base is below it is lifted to it first, so its widening scales what is
+        // actually quoted instead of being erased by the floor.
+        if terms.base.is_finite() && terms.base > 0.0 && terms.base < terms.floor {
+            let lift = terms.floor / terms.base;
+            terms.bid *= lift;
+            terms.ask *= lift;
+            terms.base = terms.floor;
+        }
         terms.bid = (terms.bid * spread_multiplier).clamp(terms.floor, terms.cap);
         terms.ask = (terms.ask * spread_multiplier).clamp(terms.floor, terms.cap);
         self.decision.spread = terms;
@@ -361,6 +376,7 @@ mod tests {
 
     fn config(half_spread_bps: f64, min_ticks: f64) -> StrategyConfig {
         StrategyConfig {
+            maker_fee_bps: 0.0,
             policy: PolicyKind::Fixed,
             fixed: FixedConfig { half_spread_bps, skew_bps_at_max_inventory: 0.0 },
             min_half_spread_ticks: min_ticks,

@@ -97,7 +97,8 @@ pub struct SpreadTerms {
     /// The part of the half-spread that pays for inventory risk (AS: `½γσ²(T−t)`; GLFT:
     /// `½σ·c2`; fixed: 0).
     pub inventory_risk: f64,
-    /// `arrival + inventory_risk`: the half-spread before multipliers.
+    /// `arrival + inventory_risk`: the half-spread before multipliers; the quoter lifts it to
+    /// the floor when the floor is wider (the calm half-spread the multipliers scale).
     pub base: f64,
     /// How far the inventory moves the quote centre down (negative: up), ticks.
     pub skew: f64,

@@ -143,7 +143,7 @@ fn check(
     // own centre and half-spreads, whose bounds are checked above.
     let (centre, half_bid, half_ask) = if config.policy == PolicyKind::Fixed {
         // The policy scales by the microprice; the centre is the fair value less the skew.
-        let half = (microprice * config.fixed.half_spread_bps / 10_000.0).max(config.min_half_spread_ticks);
+        let half = (microprice * config.fixed.half_spread_bps / 10_000.0).max(spread.floor);
         let ratio = (inventory.0 as f64 / config.max_inventory.0 as f64).clamp(-1.0, 1.0);
         (fair - microprice * config.fixed.skew_bps_at_max_inventory / 10_000.0 * ratio, half, half)
     } else {
@@ -236,6 +236,7 @@ fn quotes_on_the_btcusdt_recording_never_cross_and_stay_on_grid() {
     tight.fixed.half_spread_bps = 0.0;
     tight.fixed.skew_bps_at_max_inventory = 1.0;
     tight.min_half_spread_ticks = 0.5;
+    tight.maker_fee_bps = 0.0;
     let pass = run(tight);
     assert!(pass.clamped > 10_000, "{:?}", Pass { samples: Vec::new(), ..pass });
 }
