@@ -66,7 +66,7 @@ fn every_frame_reaches_every_consumer_and_shutdown_drains() {
     // The recording's snapshot arrives ~0.3 s in; after it the book is trusted and we quote.
     assert!(report.core.decisions > 10_000, "{:?}", report.core);
     assert!(report.core.new_orders >= 2, "{:?}", report.core);
-    assert!(report.orders.messages > 100, "{:?}", report.orders);
+    assert!(report.gateway.messages > 100, "{:?}", report.gateway);
     assert_eq!(report.core.encode_errors, 0);
     assert_eq!(report.core.book_errors, 0);
     let end_to_end = report.latency.get(engine::latency::Metric::EndToEnd).expect("end to end recorded");
@@ -78,7 +78,7 @@ fn runs_are_deterministic_whatever_the_ring_size() {
     let first = run(4096);
     let second = run(65_536);
     assert_eq!(first.recorder.digest, second.recorder.digest, "same events");
-    assert_eq!(first.orders, second.orders, "same order messages, byte for byte");
+    assert_eq!(first.gateway, second.gateway, "same order messages, byte for byte");
     assert_eq!(first.core, second.core);
 }
 
@@ -112,7 +112,7 @@ fn the_baseline_sends_the_same_orders() {
     .unwrap();
     assert_eq!(theirs.unparsed, 0);
     assert_eq!(theirs.core, ours.core, "the same decisions");
-    assert_eq!(theirs.orders, ours.orders, "the same bytes");
+    assert_eq!(theirs.orders, ours.gateway, "the same bytes");
 }
 
 #[test]

@@ -99,7 +99,7 @@ pub fn tick_to_quote(arguments: &TickToQuoteArgs) -> Result<u8, CliError> {
     };
 
     let baseline_latency = baseline.as_ref().map(|outcome| outcome.histograms.report());
-    let same_orders = baseline.as_ref().map(|outcome| outcome.orders == report.orders);
+    let same_orders = baseline.as_ref().map(|outcome| outcome.orders == report.gateway);
     let context = Context {
         recording: arguments.data.display().to_string(),
         warmup: arguments.warmup,
@@ -237,7 +237,7 @@ fn to_json(report: &PipelineReport, baseline: Option<&LatencyReport>, context: &
         "config".into(),
         json!({ "strategy": context.strategy, "risk": context.risk, "cascade": context.cascade }),
     );
-    object.insert("orders".into(), json!(report.orders));
+    object.insert("orders".into(), json!(report.gateway));
     object.insert("recorder".into(), json!(report.recorder));
     object.insert("telemetry".into(), json!(report.telemetry));
     if let Some(baseline) = baseline {
@@ -342,7 +342,7 @@ fn table(report: &PipelineReport, baseline: Option<&LatencyReport>, context: &Co
     let _ = writeln!(
         out,
         "orders         {} signed messages, {} bytes, digest {}",
-        report.orders.messages, report.orders.bytes, report.orders.digest
+        report.gateway.messages, report.gateway.bytes, report.gateway.digest
     );
     let _ = writeln!(
         out,

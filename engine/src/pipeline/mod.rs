@@ -113,33 +113,8 @@ pub enum PipelineError {
     Panicked(&'static str),
 }
 
-/// Everything a run produced.
-#[derive(Debug, serde::Serialize)]
-pub struct PipelineReport {
-    /// Frames released by the feed.
-    pub frames: u64,
-    /// Whether the hot threads were pinned.
-    pub pinned: bool,
-    /// Why they were not, if pinning was asked for.
-    pub unpinned_reason: Option<String>,
-    /// Wall time from the first frame's release to the last thread's exit.
-    pub wall_seconds: f64,
-    /// Feed counters.
-    pub feed: FeedStats,
-    /// Core counters.
-    pub core: CoreStats,
-    /// Recorder report.
-    pub recorder: RecorderReport,
-    /// Telemetry counts.
-    pub telemetry: TelemetryReport,
-    /// Order messages the core sent (count, bytes, digest).
-    pub orders: GatewayReport,
-    /// Each quoted instrument's cascade detector (time per state, last transition) and kill
-    /// switch.
-    pub cascade: Vec<self::core::CascadeSummary>,
-    /// Latency percentiles.
-    pub latency: LatencyReport,
-}
+/// Everything a benchmark run produced: the counting gateway's totals as `orders`.
+pub type PipelineReport = PipelineRun<GatewayReport, ()>;
 
 /// The counting gateway's totals, for reports.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -184,19 +159,7 @@ pub fn run_recorded(
         plan,
         clock,
     )?;
-    Ok(PipelineReport {
-        frames: run.frames,
-        pinned: run.pinned,
-        unpinned_reason: run.unpinned_reason,
-        wall_seconds: run.wall_seconds,
-        feed: run.feed,
-        core: run.core,
-        recorder: run.recorder,
-        telemetry: run.telemetry,
-        orders: run.gateway.into(),
-        cascade: run.cascade,
-        latency: run.latency,
-    })
+    Ok(run.map_gateway(GatewayReport::from))
 }
 
 /// What the feed thread releases: raw frames, decoded on the feed thread as a live feed does,
@@ -266,7 +229,9 @@ impl<Venue: Gateway> CoreObserver<Venue> for () {
     fn after_event(&mut self, _core: &QuotingCore<Venue>, _event: &Event) {}
 }
 
-/// Everything a run produced, with the gateway and the observer handed back.
+/// Everything a run produced, with the gateway (as `orders` in reports) and the observer
+/// handed back.
+#[derive(Debug, serde::Serialize)]
 pub struct PipelineRun<Venue, Observer> {
     /// Frames released by the feed.
     pub frames: u64,
@@ -289,9 +254,32 @@ pub struct PipelineRun<Venue, Observer> {
     /// Latency percentiles.
     pub latency: LatencyReport,
     /// The core's gateway, with what it kept.
+    #[serde(rename = "orders")]
     pub gateway: Venue,
     /// The observer, with what it kept.
+    #[serde(skip)]
     pub observer: Observer,
+}
+
+impl<Venue, Observer> PipelineRun<Venue, Observer> {
+    /// The same run with the gateway turned into something else (its report, say); the
+    /// observer is dropped.
+    pub fn map_gateway<Report>(self, report: impl FnOnce(Venue) -> Report) -> PipelineRun<Report, ()> {
+        PipelineRun {
+            frames: self.frames,
+            pinned: self.pinned,
+            unpinned_reason: self.unpinned_reason,
+            wall_seconds: self.wall_seconds,
+            feed: self.feed,
+            core: self.core,
+            recorder: self.recorder,
+            telemetry: self.telemetry,
+            cascade: self.cascade,
+            latency: self.latency,
+            gateway: report(self.gateway),
+            observer: (),
+        }
+    }
 }
 
 /// Runs feed, core, recorder and telemetry threads over `input`, the core sending to
