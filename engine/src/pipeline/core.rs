@@ -149,6 +149,9 @@ pub struct QuotingCore<Venue: Gateway> {
     warmup: u64,
     /// Whether frames are timed (latency stamps and histograms).
     timed: bool,
+    /// Quoting paused by the operator: nothing is quoted until resumed (not latched like a
+    /// kill).
+    paused: bool,
 }
 
 /// Book capacity per side beyond the dense window (levels).
@@ -210,6 +213,7 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             next_request_id: 1,
             warmup: config.warmup_frames,
             timed: true,
+            paused: false,
         }
     }
 
@@ -376,7 +380,9 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             spread_multiplier: adjust.spread_multiplier,
             size_multiplier: adjust.size_multiplier,
         };
-        let quotes = if adjust.quoting {
+        let quotes = if self.paused {
+            strategy::Quotes::NONE
+        } else if adjust.quoting {
             quoted.quoter.quote(&quoted.book, position, risk)
         } else {
             self.stats.cascade_decisions += 1;
@@ -484,6 +490,50 @@ impl<Venue: Gateway> QuotingCore<Venue> {
             self.orders.cancel_all(quoted.instrument, &mut self.actions);
         }
         self.send(now);
+    }
+
+    /// Pauses quoting (the operator's `pause`): everything resting is cancelled now and
+    /// nothing is quoted until [`resume`](Self::resume). Unlike a kill it is not a risk event
+    /// and needs no reset.
+    pub fn pause(&mut self, now: Nanos) {
+        self.paused = true;
+        self.actions.clear();
+        for quoted in &self.quoted {
+            self.orders.cancel_all(quoted.instrument, &mut self.actions);
+        }
+        self.send(now);
+    }
+
+    /// Resumes quoting after [`pause`](Self::pause), from the next decision (a latched kill
+    /// still holds until reset).
+    pub fn resume(&mut self) {
+        self.paused = false;
+    }
+
+    /// Whether quoting is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether any quoted instrument's kill switch is latched.
+    pub fn is_killed(&self) -> bool {
+        self.quoted.iter().any(|quoted| quoted.risk.is_killed())
+    }
+
+    /// The book the core keeps for `instrument` (`None` if not quoted).
+    pub fn book(&self, instrument: InstrumentId) -> Option<&OrderBook> {
+        let slot = *self.slot_of.get(instrument.index())?;
+        Some(&self.quoted.get(slot)?.book)
+    }
+
+    /// The quoted instruments, in configuration order.
+    pub fn quoted_instruments(&self) -> impl Iterator<Item = InstrumentId> + '_ {
+        self.quoted.iter().map(|quoted| quoted.instrument)
+    }
+
+    /// Latency percentiles so far (a live run publishes them as metrics now and then).
+    pub fn latency_report(&self) -> crate::latency::LatencyReport {
+        self.histograms.report()
     }
 
     /// The cheap part of [`snapshot`](Self::snapshot), read at every frame by a replay's

@@ -173,6 +173,74 @@ impl FeedHandler {
         }
     }
 
+    /// Instruments whose book waits for a depth snapshot (before the first one, after a gap,
+    /// after a reconnect): a live feed requests one for each.
+    pub fn awaiting_snapshot(&self) -> impl Iterator<Item = InstrumentId> + '_ {
+        self.sequencers
+            .iter()
+            .enumerate()
+            .filter(|(_, sequencer)| sequencer.needs_snapshot())
+            .map(|(index, _)| InstrumentId(u32::try_from(index).unwrap_or(u32::MAX)))
+    }
+
+    /// The connection was lost: every instrument's book procedure starts over (buffer, then
+    /// snapshot), and a [`FeedCondition::Reconnected`](feeds::FeedCondition) status per
+    /// instrument tells the core its book is untrusted until the next snapshot. Published as
+    /// one frame per instrument.
+    pub fn on_disconnect<Wait: WaitStrategy>(
+        &mut self,
+        receive_time: Nanos,
+        clock: &TscClock,
+        producer: &mut Producer<Event>,
+        wait: &mut Wait,
+    ) {
+        for index in 0..self.sequencers.len() {
+            self.sequencers[index].restart();
+            let instrument = InstrumentId(u32::try_from(index).unwrap_or(u32::MAX));
+            let status = feeds::FeedStatus {
+                condition: feeds::FeedCondition::Reconnected,
+                expected: Seq(0),
+                received: Seq(0),
+            };
+            let event =
+                Event::new(receive_time, receive_time, Seq(0), instrument, EventKind::FeedStatus(status));
+            self.publish_events(std::slice::from_ref(&event), FrameEnd::UNDECODED, clock, producer, wait);
+        }
+    }
+
+    /// Publishes events that did not come from a frame of this feed (a slow lane's open
+    /// interest, liquidations from another venue, an options reading) as one frame of kind
+    /// `frame_kind`, closed by its `FrameEnd` like any other.
+    pub fn publish_events<Wait: WaitStrategy>(
+        &mut self,
+        events: &[Event],
+        frame_kind: u8,
+        clock: &TscClock,
+        producer: &mut Producer<Event>,
+        wait: &mut Wait,
+    ) {
+        let Some(last) = events.last() else { return };
+        let in_hand = clock.now();
+        for event in events {
+            producer.push(*event, wait);
+        }
+        let count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+        self.stats.frames += 1;
+        self.stats.events += u64::from(count);
+        let end = FrameEnd { frame_kind, events: count, in_hand, parsed: in_hand, published: clock.now() };
+        producer.push(
+            Event::new(
+                last.exchange_time,
+                last.receive_time,
+                Seq(0),
+                last.instrument,
+                EventKind::FrameEnd(end),
+            ),
+            wait,
+        );
+        producer.publish();
+    }
+
     /// Counts a frame that was decoded beforehand (a normalized capture, an overlay) and is
     /// published as it is: `events` events before its `FrameEnd`.
     #[inline]

@@ -43,7 +43,7 @@ pub fn run_inline<Venue: Gateway, Observer: CoreObserver<Venue>>(
                 feed.decode_owned(frame, &mut scratch, clock, &mut events);
                 for event in &events {
                     core.on_event(event);
-                    observer.after_event(&core, event);
+                    observer.after_event(&mut core, event);
                 }
             }
         }

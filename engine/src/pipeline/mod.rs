@@ -217,16 +217,17 @@ fn is_frame_end(event: &Event) -> bool {
     matches!(event.kind(), EventKind::FrameEnd(_))
 }
 
-/// Watches the quoting core from its own thread, after each event (a replay samples its state
-/// here). Must be cheap: it runs on the hot thread.
+/// Watches the quoting core from its own thread, after each event: a replay samples its state
+/// here, a live run publishes metrics and applies operator commands (kill, pause) between
+/// frames. Must be cheap: it runs on the hot thread.
 pub trait CoreObserver<Venue: Gateway>: Send {
     /// Called after the core has handled `event`.
-    fn after_event(&mut self, core: &QuotingCore<Venue>, event: &Event);
+    fn after_event(&mut self, core: &mut QuotingCore<Venue>, event: &Event);
 }
 
 impl<Venue: Gateway> CoreObserver<Venue> for () {
     #[inline]
-    fn after_event(&mut self, _core: &QuotingCore<Venue>, _event: &Event) {}
+    fn after_event(&mut self, _core: &mut QuotingCore<Venue>, _event: &Event) {}
 }
 
 /// Everything a run produced, with the gateway (as `orders` in reports) and the observer
@@ -296,9 +297,6 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
     plan: &CorePlan,
     clock: &TscClock,
 ) -> Result<PipelineRun<Venue, Observer>, PipelineError> {
-    if config.ring_capacity < MIN_RING_CAPACITY {
-        return Err(PipelineError::RingTooSmall(config.ring_capacity));
-    }
     // The feed thread publishes from memory: an event file is read whole first (its receive
     // times also make the schedule).
     let loaded;
@@ -309,6 +307,48 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
         }
         other => other,
     };
+    let schedule = Schedule::new(&input.receive_times(), config.pacing);
+    let largest_frame = match input {
+        MarketInput::Frames(frames) => frames.iter().map(|frame| frame.payload.len()).max().unwrap_or(0),
+        MarketInput::Events(_) | MarketInput::EventFile(_) => 0,
+    };
+    let source = RecordedSource { input, schedule: &schedule, scratch: Vec::with_capacity(largest_frame) };
+    run_threads(source, instruments, core_config, encoder, gateway, observer, config, plan, clock)
+}
+
+/// What the feed thread runs: it releases the market into the ring through the feed handler
+/// and returns when the market is over (the end of a recording, or a stop asked of a live
+/// feed). The ring is closed after it returns.
+pub trait FeedSource: Send {
+    /// Runs on the feed thread. `spin` says whether the thread is pinned (and so may spin
+    /// while it waits) or must yield.
+    fn run<Wait: WaitStrategy>(
+        self,
+        feed: &mut FeedHandler,
+        producer: &mut Producer<Event>,
+        wait: &mut Wait,
+        clock: &TscClock,
+        spin: bool,
+    );
+}
+
+/// Runs the feed thread on `source`, and the core, recorder and telemetry threads, the core
+/// sending to `gateway` and watched by `observer`; returns when all have drained and exited.
+#[allow(clippy::too_many_arguments)]
+pub fn run_threads<Source: FeedSource, Venue: Gateway, Observer: CoreObserver<Venue>>(
+    source: Source,
+    instruments: &Instruments,
+    core_config: &CoreConfig,
+    encoder: BinanceOrderEncoder,
+    gateway: Venue,
+    observer: Observer,
+    config: &PipelineConfig,
+    plan: &CorePlan,
+    clock: &TscClock,
+) -> Result<PipelineRun<Venue, Observer>, PipelineError> {
+    if config.ring_capacity < MIN_RING_CAPACITY {
+        return Err(PipelineError::RingTooSmall(config.ring_capacity));
+    }
     let recorder = match &config.journal {
         Some(path) => Recorder::with_journal(path)
             .map_err(|source| PipelineError::Journal { path: path.clone(), source })?,
@@ -333,14 +373,9 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
             _ => unreachable!("three consumers were added"),
         };
 
-    let schedule = Schedule::new(&input.receive_times(), config.pacing);
     let feed = FeedHandler::new(instruments.clone(), core_config.warmup_frames);
     let core = QuotingCore::new(core_config, instruments, encoder, gateway, clock.clone());
     let telemetry = Telemetry::new(config.telemetry_every);
-    let largest_frame = match input {
-        MarketInput::Frames(frames) => frames.iter().map(|frame| frame.payload.len()).max().unwrap_or(0),
-        MarketInput::Events(_) | MarketInput::EventFile(_) => 0,
-    };
 
     let started = Instant::now();
     let outcome = std::thread::scope(|scope| {
@@ -364,14 +399,12 @@ pub fn run_pipeline<Venue: Gateway, Observer: CoreObserver<Venue>>(
         let feed_clock = clock.clone();
         let feed_thread = spawn("feed")
             .spawn_scoped(scope, move || {
-                let mut scratch = Vec::with_capacity(largest_frame);
-                let feed_input = FeedInput { input, schedule: &schedule, clock: &feed_clock };
                 if let Some(cpu) = feed_core {
                     pin(cpu, "feed");
-                    run_feed(feed, feed_input, producer, &mut scratch, &mut BusySpin, true)
+                    run_feed(feed, source, producer, &feed_clock, &mut BusySpin, true)
                 } else {
                     let mut wait = SpinThenYield::default();
-                    run_feed(feed, feed_input, producer, &mut scratch, &mut wait, false)
+                    run_feed(feed, source, producer, &feed_clock, &mut wait, false)
                 }
             })
             .map_err(|source| PipelineError::Spawn { name: "feed", source })?;
@@ -420,80 +453,92 @@ fn pin(cpu: usize, name: &str) {
     }
 }
 
-/// What the feed thread releases, and when.
-struct FeedInput<'a> {
-    input: MarketInput<'a>,
-    schedule: &'a Schedule,
-    clock: &'a TscClock,
-}
-
-/// The feed thread: release each frame on schedule; a raw frame is copied into the scratch
-/// buffer (the socket read of a live feed), decoded and published; a decoded frame's events
-/// are published as they are, its `FrameEnd` restamped with this run's clock. Closes the ring
-/// at the end.
-fn run_feed<Wait: WaitStrategy>(
+/// The feed thread: runs the source, then closes the ring.
+fn run_feed<Source: FeedSource, Wait: WaitStrategy>(
     mut feed: FeedHandler,
-    input: FeedInput<'_>,
+    source: Source,
     mut producer: Producer<Event>,
-    scratch: &mut Vec<u8>,
+    clock: &TscClock,
     wait: &mut Wait,
     spin: bool,
 ) -> (FeedStats, LatencyHistograms) {
-    let FeedInput { input, schedule, clock } = input;
-    let start = clock.now().0;
-    match input {
-        MarketInput::Frames(frames) => {
-            for (index, frame) in frames.iter().enumerate() {
-                wait_until(clock, start + schedule.offset(index), spin);
-                scratch.clear();
-                scratch.extend_from_slice(&frame.payload);
-                let in_hand = clock.now();
-                let input = FrameInput {
-                    payload: scratch,
-                    receive_time: frame.receive_time,
-                    channel: &frame.channel,
-                    in_hand,
-                };
-                feed.on_frame(input, clock, &mut producer, wait);
-            }
-        }
-        MarketInput::Events(events) => {
-            let mut index = 0;
-            let mut in_hand: Option<Nanos> = None;
-            for event in events {
-                let stamp = match in_hand {
-                    Some(stamp) => stamp,
-                    None => {
-                        wait_until(clock, start + schedule.offset(index), spin);
-                        let stamp = clock.now();
-                        in_hand = Some(stamp);
-                        stamp
-                    }
-                };
-                if let EventKind::FrameEnd(end) = event.kind() {
-                    let end = FrameEnd { in_hand: stamp, parsed: stamp, published: clock.now(), ..end };
-                    let restamped = Event::new(
-                        event.exchange_time,
-                        event.receive_time,
-                        event.seq,
-                        event.instrument,
-                        EventKind::FrameEnd(end),
-                    );
-                    producer.push(restamped, wait);
-                    producer.publish();
-                    feed.count_decoded_frame(end.events);
-                    in_hand = None;
-                    index += 1;
-                } else {
-                    producer.push(*event, wait);
-                }
-            }
-        }
-        // Read into memory by `run_pipeline` before the threads start.
-        MarketInput::EventFile(_) => unreachable!("run_pipeline loads an event file first"),
-    }
+    source.run(&mut feed, &mut producer, wait, clock, spin);
     producer.close();
     feed.finish()
+}
+
+/// A recording's frames or events, released on schedule: a raw frame is copied into the
+/// scratch buffer (the socket read of a live feed), decoded and published; a decoded frame's
+/// events are published as they are, its `FrameEnd` restamped with this run's clock.
+struct RecordedSource<'a> {
+    input: MarketInput<'a>,
+    schedule: &'a Schedule,
+    scratch: Vec<u8>,
+}
+
+impl FeedSource for RecordedSource<'_> {
+    fn run<Wait: WaitStrategy>(
+        mut self,
+        feed: &mut FeedHandler,
+        producer: &mut Producer<Event>,
+        wait: &mut Wait,
+        clock: &TscClock,
+        spin: bool,
+    ) {
+        let RecordedSource { input, schedule, ref mut scratch } = self;
+        let start = clock.now().0;
+        match input {
+            MarketInput::Frames(frames) => {
+                for (index, frame) in frames.iter().enumerate() {
+                    wait_until(clock, start + schedule.offset(index), spin);
+                    scratch.clear();
+                    scratch.extend_from_slice(&frame.payload);
+                    let in_hand = clock.now();
+                    let input = FrameInput {
+                        payload: scratch,
+                        receive_time: frame.receive_time,
+                        channel: &frame.channel,
+                        in_hand,
+                    };
+                    feed.on_frame(input, clock, producer, wait);
+                }
+            }
+            MarketInput::Events(events) => {
+                let mut index = 0;
+                let mut in_hand: Option<Nanos> = None;
+                for event in events {
+                    let stamp = match in_hand {
+                        Some(stamp) => stamp,
+                        None => {
+                            wait_until(clock, start + schedule.offset(index), spin);
+                            let stamp = clock.now();
+                            in_hand = Some(stamp);
+                            stamp
+                        }
+                    };
+                    if let EventKind::FrameEnd(end) = event.kind() {
+                        let end = FrameEnd { in_hand: stamp, parsed: stamp, published: clock.now(), ..end };
+                        let restamped = Event::new(
+                            event.exchange_time,
+                            event.receive_time,
+                            event.seq,
+                            event.instrument,
+                            EventKind::FrameEnd(end),
+                        );
+                        producer.push(restamped, wait);
+                        producer.publish();
+                        feed.count_decoded_frame(end.events);
+                        in_hand = None;
+                        index += 1;
+                    } else {
+                        producer.push(*event, wait);
+                    }
+                }
+            }
+            // Read into memory by `run_pipeline` before the threads start.
+            MarketInput::EventFile(_) => unreachable!("run_pipeline loads an event file first"),
+        }
+    }
 }
 
 /// Sleeps through most of a long gap before a frame is due, then spins (or yields, unpinned) to
@@ -532,7 +577,7 @@ fn run_core<Venue: Gateway, Observer: CoreObserver<Venue>, Wait: WaitStrategy>(
     while consumer
         .wait_poll(wait, usize::MAX, |event, _| {
             core.on_event(event);
-            observer.after_event(&core, event);
+            observer.after_event(&mut core, event);
         })
         .is_ok()
     {}

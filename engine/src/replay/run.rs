@@ -285,23 +285,67 @@ pub struct ReplayRun {
     pub series: Series,
 }
 
+/// What a run against the simulated exchange is built from: the core's settings, the order
+/// encoder, the simulated exchange (tapped for the digest) and the sampler, for the first
+/// quoted instrument. Replay and paper mode build theirs the same way.
+pub struct SimulatedRun {
+    /// The quoting core's settings.
+    pub core_config: crate::pipeline::core::CoreConfig,
+    /// Signs the orders (with a throwaway key: nothing leaves the process).
+    pub encoder: BinanceOrderEncoder,
+    /// The simulated exchange, tapped for the digest.
+    pub venue: TappedVenue<SimulatedExchange>,
+    /// Samples the first quoted instrument.
+    pub sampler: Sampler,
+    /// The sampled instrument.
+    pub instrument: InstrumentId,
+    /// Its tick.
+    pub tick: feeds::Step,
+    /// Its lot.
+    pub lot: feeds::Step,
+    /// Its symbol.
+    pub symbol: String,
+}
+
+impl SimulatedRun {
+    /// The parts for quoting `config` on `instruments`.
+    pub fn new(instruments: &Instruments, config: &EngineConfig) -> Result<SimulatedRun, CliError> {
+        let config_error =
+            |message: String| CliError::Config { path: PathBuf::from(config.source.describe()), message };
+        let core_config = config.core_config(instruments, 0)?;
+        let instrument = *core_config.quote.first().ok_or_else(|| config_error("nothing to quote".into()))?;
+        let spec =
+            instruments.get(instrument).ok_or_else(|| config_error("quoted instrument missing".into()))?;
+        let (tick, lot) = (spec.tick, spec.lot);
+        let symbol = spec.symbol.to_string();
+        let encoder = BinanceOrderEncoder::new(REPLAY_API_KEY, REPLAY_SECRET, instruments)
+            .map_err(|error| CliError::Argument(format!("order encoder: {error}")))?;
+        let exchange = SimulatedExchange::new(&config.simulator, instruments)
+            .map_err(|error| config_error(format!("simulator: {error}")))?;
+        let venue = TappedVenue::new(exchange);
+        let interval = i64::from(config.replay.sample_interval_ms) * 1_000_000;
+        let sampler = Sampler::new(instrument, tick, lot, interval);
+        Ok(SimulatedRun { core_config, encoder, venue, sampler, instrument, tick, lot, symbol })
+    }
+}
+
+/// Where a simulated run's market came from, for its summary.
+pub struct RunSource<'a> {
+    /// What it is: a file, or a live endpoint.
+    pub data: String,
+    /// The stress scenario laid over it, if any.
+    pub scenario: Option<String>,
+    /// Its regimes (a stress scenario's schedule).
+    pub regimes: &'a [RegimeSpan],
+    /// `pipeline`, `inline` or `live`.
+    pub threads: &'static str,
+}
+
 /// Runs `config` on `market`.
 pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> Result<ReplayRun, CliError> {
-    let config_error =
-        |message: String| CliError::Config { path: PathBuf::from(config.source.describe()), message };
     let instruments = &market.instruments;
-    let core_config = config.core_config(instruments, 0)?;
-    let instrument = *core_config.quote.first().ok_or_else(|| config_error("nothing to quote".into()))?;
-    let spec = instruments.get(instrument).ok_or_else(|| config_error("quoted instrument missing".into()))?;
-    let (tick, lot) = (spec.tick, spec.lot);
-    let symbol = spec.symbol.to_string();
-    let encoder = BinanceOrderEncoder::new(REPLAY_API_KEY, REPLAY_SECRET, instruments)
-        .map_err(|error| CliError::Argument(format!("order encoder: {error}")))?;
-    let exchange = SimulatedExchange::new(&config.simulator, instruments)
-        .map_err(|error| config_error(format!("simulator: {error}")))?;
-    let venue = TappedVenue::new(exchange);
-    let interval = i64::from(config.replay.sample_interval_ms) * 1_000_000;
-    let sampler = Sampler::new(instrument, tick, lot, interval);
+    let parts = SimulatedRun::new(instruments, config)?;
+    let SimulatedRun { core_config, encoder, venue, sampler, instrument: _, tick, lot, symbol } = parts;
     let clock = TscClock::new();
     let run: PipelineRun<TappedVenue<SimulatedExchange>, Sampler> = match threading {
         Threading::Inline => {
@@ -330,6 +374,27 @@ pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> R
             )?
         }
     };
+    let source = RunSource {
+        data: market.source.clone(),
+        scenario: market.scenario.clone(),
+        regimes: &market.regimes,
+        threads: match threading {
+            Threading::Pipeline(_) => "pipeline",
+            Threading::Inline => "inline",
+        },
+    };
+    Ok(summarize_run(run, &source, config, tick, lot, symbol))
+}
+
+/// The summary and series of a finished run against the simulated exchange.
+pub fn summarize_run(
+    run: PipelineRun<TappedVenue<SimulatedExchange>, Sampler>,
+    source: &RunSource<'_>,
+    config: &EngineConfig,
+    tick: feeds::Step,
+    lot: feeds::Step,
+    symbol: String,
+) -> ReplayRun {
     let (samples, exposure) = run.observer.finish();
     let digest = run.gateway.digest();
     let messages = run.gateway.messages();
@@ -346,13 +411,13 @@ pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> R
         time_in_state,
         tick,
         lot,
-        regimes: &market.regimes,
+        regimes: source.regimes,
     });
     let core = run.core;
     let wall = run.wall_seconds.max(1e-9);
     let summary = ReplaySummary {
-        data: market.source.clone(),
-        scenario: market.scenario.clone(),
+        data: source.data.clone(),
+        scenario: source.scenario.clone(),
         events: core.events,
         frames: run.frames,
         trading,
@@ -369,18 +434,15 @@ pub fn replay(market: &Market, config: &EngineConfig, threading: Threading) -> R
         events_per_sec: core.events as f64 / wall,
         frames_per_sec: run.frames as f64 / wall,
         wall_seconds: run.wall_seconds,
-        threads: match threading {
-            Threading::Pipeline(_) => "pipeline",
-            Threading::Inline => "inline",
-        },
+        threads: source.threads,
         digest: format!("{digest:016x}"),
         feed: run.feed,
         core,
         notes: notes(config),
         config: config.to_json(),
     };
-    let series = Series { symbol, samples, fills: fill_records, regimes: market.regimes.clone() };
-    Ok(ReplayRun { summary, series })
+    let series = Series { symbol, samples, fills: fill_records, regimes: source.regimes.to_vec() };
+    ReplayRun { summary, series }
 }
 
 /// The account rebuilt from the fills (the core's own is the same; rebuilding keeps the

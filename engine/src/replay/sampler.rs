@@ -90,7 +90,7 @@ impl Sampler {
 
 impl<Venue: Gateway> CoreObserver<Venue> for Sampler {
     #[inline]
-    fn after_event(&mut self, core: &QuotingCore<Venue>, event: &Event) {
+    fn after_event(&mut self, core: &mut QuotingCore<Venue>, event: &Event) {
         // A frame that produced nothing (undecoded, ignored) carries no time of its own.
         if !matches!(event.kind(), EventKind::FrameEnd(end) if end.events > 0) {
             return;

@@ -154,6 +154,15 @@ impl DepthSequencer {
         self.stats
     }
 
+    /// Starts over at step 1, as after a lost connection: the buffered diffs are dropped (the
+    /// new connection's diffs will be buffered instead) and the next snapshot is awaited. The
+    /// caller tells the book (a [`FeedCondition::Reconnected`] status).
+    pub fn restart(&mut self) {
+        self.state = State::AwaitingSnapshot;
+        self.diffs.clear();
+        self.levels.clear();
+    }
+
     /// Feeds one diff of this instrument.
     pub fn on_diff(&mut self, diff: &DepthUpdate<'_>, sink: &mut impl EventSink) -> SyncOutcome {
         let header = Buffered {
