@@ -32,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod gateway;
 pub mod latency;
+pub mod live;
 pub mod order;
 pub mod pipeline;
 pub mod replay;

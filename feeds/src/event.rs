@@ -190,6 +190,13 @@ pub struct FrameEnd {
 impl FrameEnd {
     /// `frame_kind` of a frame that failed to decode.
     pub const UNDECODED: u8 = u8::MAX;
+    /// `frame_kind` of a frame of events from a slow lane (open interest polled over REST,
+    /// another venue's liquidations, an options reading), published by a live feed.
+    pub const SLOW_LANE: u8 = 0xFD;
+    /// `frame_kind` of a live feed's heartbeat: no events, no market time; it only lets the
+    /// core's thread act on operator commands in a quiet market. The core and the venue pass
+    /// over it.
+    pub const HEARTBEAT: u8 = 0xFC;
 }
 
 /// The typed body of an [`Event`].

@@ -85,6 +85,31 @@ pub enum Command {
         halcyon sweep merge sweep/shard-* --out sweep/")]
     Sweep(SweepArgs),
 
+    /// Run the engine on live market data: Binance USD-M's streams (or a local venue that
+    /// speaks the protocol: `halcyon venue`), the same feed thread, ring, quoting core and risk
+    /// gate as a replay. With `[live] mode = "paper"` orders are filled by the simulated
+    /// exchange of `halcyon replay` (`[simulator]`); nothing is sent to an exchange.
+    ///
+    /// The feed keeps Binance's book procedure (REST snapshot, diffs chained by update id),
+    /// reconnects with jittered backoff and resyncs, and rolls connections over before
+    /// Binance's 24-hour cut. Slow lanes (`[lanes]`: open interest, Bybit liquidations,
+    /// Deribit options) run on their own threads. `[control]` serves Prometheus `/metrics`
+    /// and the operator commands of `halcyon ctl` on localhost. Stops on Ctrl-C (or after
+    /// `--duration`), then prints the same summary as a replay.
+    #[command(after_help = "Examples:\n  \
+        halcyon run --config configs/paper.toml\n  \
+        halcyon venue --data ../shared/data/binance-usdm/btcusdt_20240808.gz --port 9443 &\n  \
+        halcyon run --config configs/paper-local.toml --duration 60s --json summary.json")]
+    Run(RunArgs),
+
+    /// Capture live market data raw: every frame of the configured streams, and the REST depth
+    /// snapshots, as `<receive_ns> <frame>` lines that `halcyon replay` and `halcyon inspect`
+    /// read. The book is kept while recording (gaps and resyncs are reported), nothing is
+    /// quoted.
+    #[command(after_help = "Examples:\n  \
+        halcyon record --config configs/paper.toml --out btcusdt.txt --duration 10m")]
+    Record(RecordArgs),
+
     /// Convert a recording into halcyon's normalized event capture (`.hev`): events already
     /// decoded and sequenced, fixed 64-byte records, so replays skip parsing.
     #[command(after_help = "Example:\n  \
@@ -513,4 +538,64 @@ pub struct InspectArgs {
     /// Exit with status 3 if there were parse or read errors, gaps, or book check mismatches.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Arguments of `halcyon run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Engine configuration (`[live]`, `[lanes]`, `[control]`, `[simulator]`, strategy and
+    /// risk). Default: `configs/halcyon.toml` if it exists, else the built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// Stop after this long (`90s`, `10m`, `2h`); default: run until Ctrl-C.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Write the summary as JSON to this file (`-` for standard output, instead of the table).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write the report here: CSV time series and report.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// Run the feed and quoting threads unpinned (overrides the configuration).
+    #[arg(long)]
+    pub no_pin: bool,
+
+    /// Override one config key, e.g. `--set live.ws_url=ws://127.0.0.1:9443`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// Arguments of `halcyon record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// Engine configuration (`[live]`: endpoints and streams; `[quoting] instruments`: the
+    /// symbols). Default: `configs/halcyon.toml` if it exists, else the built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// The capture file to write (`<receive_ns> <frame>` lines; replaced if it exists).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Stop after this long (`90s`, `10m`); default: until Ctrl-C.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+
+    /// Override one config key. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
 }

@@ -22,6 +22,7 @@
 //! [simulator]                 # replay and paper: see crate::venue::VenueConfig
 //! [replay]                    # sample_interval_ms, data
 //! [stress]                    # optional: a cascade laid over the recording (crate::stress)
+//! [live]                      # live market data: see crate::live::config::LiveConfig
 //! ```
 //!
 //! Unknown keys are errors (a typo must not silently fall back to a default), and every error
@@ -31,6 +32,7 @@ use super::CliError;
 use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
 use crate::stress::StressConfig;
+use crate::live::config::LiveConfig;
 use crate::venue::VenueConfig;
 use feeds::Instruments;
 use risk::RiskLimits;
@@ -66,6 +68,8 @@ struct RawConfig {
     replay: ReplayConfig,
     #[serde(default)]
     stress: Option<StressConfig>,
+    #[serde(default)]
+    live: LiveConfig,
 }
 
 /// The `[replay]` table: how `halcyon replay` samples, and what it replays by default.
@@ -215,6 +219,8 @@ pub struct EngineConfig {
     pub replay: ReplayConfig,
     /// A stress scenario to lay over the replayed recording (validated).
     pub stress: Option<StressConfig>,
+    /// Live market data: endpoints, streams, reconnects (validated).
+    pub live: LiveConfig,
     /// Where it came from.
     pub source: ConfigSource,
 }
@@ -256,6 +262,7 @@ impl EngineConfig {
         if let Some(stress) = &raw.stress {
             stress.validate().map_err(|e| error(e.to_string()))?;
         }
+        raw.live.validate().map_err(error)?;
         let (feed_core, quoting_core) = if raw.threads.pin {
             (Some(raw.threads.feed_core), Some(raw.threads.quoting_core))
         } else {
@@ -275,6 +282,7 @@ impl EngineConfig {
             simulator: raw.simulator,
             replay: raw.replay,
             stress: raw.stress,
+            live: raw.live,
             source,
         })
     }
@@ -297,6 +305,7 @@ impl EngineConfig {
             "simulator": self.simulator,
             "replay": self.replay,
             "stress": self.stress,
+            "live": self.live,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine_config;
 pub mod explain;
 pub mod inspect;
+pub mod live;
 pub mod replay;
 pub mod simulate;
 pub mod sweep;
@@ -93,6 +94,8 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
         args::Command::Simulate(args::SimulateCommand::AsPaper(arguments)) => simulate::as_paper(&arguments),
         args::Command::Explain(arguments) => explain::run(&arguments),
         args::Command::Replay(arguments) => replay::run(&arguments),
+        args::Command::Run(arguments) => live::run(&arguments),
+        args::Command::Record(arguments) => live::record(&arguments),
         args::Command::Convert(arguments) => replay::convert(&arguments),
         args::Command::Sweep(arguments) => sweep::run(&arguments),
         args::Command::Simulate(args::SimulateCommand::Market(arguments)) => simulate::market(&arguments),

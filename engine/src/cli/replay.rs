@@ -83,7 +83,7 @@ fn pacing(pace: Pace, market: &Market) -> Pacing {
 }
 
 /// The summary as a terminal table.
-fn table(summary: &ReplaySummary) -> String {
+pub(crate) fn table(summary: &ReplaySummary) -> String {
     let mut out = String::new();
     let trading = &summary.trading;
     let opt = |value: Option<f64>, digits: usize| value.map_or("-".to_owned(), |v| format!("{v:.digits$}"));

@@ -228,6 +228,11 @@ impl<Venue: Gateway> QuotingCore<Venue> {
     /// Takes one event from the ring.
     #[inline]
     pub fn on_event(&mut self, event: &Event) {
+        if let EventKind::FrameEnd(end) = event.kind()
+            && end.frame_kind == FrameEnd::HEARTBEAT
+        {
+            return;
+        }
         if self.timed && self.consumed.is_none() {
             self.consumed = Some(self.clock.now());
         }

@@ -266,6 +266,19 @@ impl<Venue, Observer> PipelineRun<Venue, Observer> {
     /// The same run with the gateway turned into something else (its report, say); the
     /// observer is dropped.
     pub fn map_gateway<Report>(self, report: impl FnOnce(Venue) -> Report) -> PipelineRun<Report, ()> {
+        self.map(report, |_| ())
+    }
+
+    /// The same run with the observer turned into something else (the part a summary needs).
+    pub fn map_observer<Other>(self, map: impl FnOnce(Observer) -> Other) -> PipelineRun<Venue, Other> {
+        self.map(|gateway| gateway, map)
+    }
+
+    fn map<OtherVenue, Other>(
+        self,
+        gateway: impl FnOnce(Venue) -> OtherVenue,
+        observer: impl FnOnce(Observer) -> Other,
+    ) -> PipelineRun<OtherVenue, Other> {
         PipelineRun {
             frames: self.frames,
             pinned: self.pinned,
@@ -277,8 +290,8 @@ impl<Venue, Observer> PipelineRun<Venue, Observer> {
             telemetry: self.telemetry,
             cascade: self.cascade,
             latency: self.latency,
-            gateway: report(self.gateway),
-            observer: (),
+            gateway: gateway(self.gateway),
+            observer: observer(self.observer),
         }
     }
 }
