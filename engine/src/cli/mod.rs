@@ -8,6 +8,7 @@ pub mod args;
 pub mod backtest;
 pub mod bench;
 pub mod config;
+pub mod ctl;
 pub mod engine_config;
 pub mod explain;
 pub mod inspect;
@@ -61,24 +62,47 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit status: `--strict` and the data had problems.
 pub const EXIT_DATA_PROBLEMS: u8 = 3;
 
+/// The environment variable that picks the log format when `--log-format` is not given.
+pub const LOG_FORMAT_ENV: &str = "HALCYON_LOG_FORMAT";
+
+/// The log format: `--log-format`, else `HALCYON_LOG_FORMAT` (`human` or `json`), else human.
+/// An unknown value in the environment is reported and ignored.
+pub fn log_format(flag: Option<args::LogFormat>) -> args::LogFormat {
+    if let Some(format) = flag {
+        return format;
+    }
+    match std::env::var(LOG_FORMAT_ENV) {
+        Ok(value) if value.eq_ignore_ascii_case("json") => args::LogFormat::Json,
+        Ok(value) if value.eq_ignore_ascii_case("human") || value.is_empty() => args::LogFormat::Human,
+        Ok(value) => {
+            eprintln!("halcyon: warning: {LOG_FORMAT_ENV}={value:?} is neither `human` nor `json`; using human");
+            args::LogFormat::Human
+        }
+        Err(_) => args::LogFormat::Human,
+    }
+}
+
 /// Log lines go to stderr; `HALCYON_LOG` sets the filter (`tracing` directives such as `info` or
-/// `engine=debug`), default `warn`.
-fn init_logging() {
+/// `engine=debug`), default `warn`. In `json` format each line is one JSON object with
+/// `timestamp` (RFC 3339, UTC), `level`, `target`, `message` and the event's own fields at the
+/// top level, plus `span` and `spans` when inside spans (for log shippers such as Loki or
+/// Vector).
+fn init_logging(format: args::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HALCYON_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
     // A second call (tests running commands in-process) keeps the first subscriber.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .with_env_filter(filter)
-        .try_init();
+    let _ = match format {
+        args::LogFormat::Human => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_env_filter(filter).try_init()
+        }
+        args::LogFormat::Json => tracing_subscriber::fmt().json().flatten_event(true).with_writer(std::io::stderr).with_env_filter(filter).try_init(),
+    };
 }
 
 /// Parses `arguments` and runs the command; returns the exit status. Errors are printed to
 /// stderr here.
 pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
-    init_logging();
     let cli = match args::Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {
@@ -86,6 +110,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
             return if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    init_logging(log_format(cli.log_format));
     let result = match cli.command {
         args::Command::Inspect(arguments) => inspect::run(&arguments),
         args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),
@@ -96,6 +121,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
         args::Command::Convert(arguments) => replay::convert(&arguments),
         args::Command::Sweep(arguments) => sweep::run(&arguments),
         args::Command::Simulate(args::SimulateCommand::Market(arguments)) => simulate::market(&arguments),
+        args::Command::Ctl(arguments) => Ok(ctl::run(&arguments)),
     };
     match result {
         Ok(status) => status,
