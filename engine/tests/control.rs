@@ -5,7 +5,10 @@
 //! spinning) and answers like the core would. Every wait has a timeout.
 
 use engine::cli::args::{CtlArgs, CtlCommand};
-use engine::control::{Command, ControlConfig, ControlError, ControlInbox, ControlSender, ControlServer, ControlServerHandle, ControlToken, Reply, TokenSource};
+use engine::control::{
+    Command, ControlConfig, ControlError, ControlInbox, ControlSender, ControlServer, ControlServerHandle,
+    ControlToken, Reply, TokenSource,
+};
 use engine::latency::{Metric, Stage};
 use engine::metrics::{Metrics, NAMES, OrderAction};
 use risk::cascade::CascadeState;
@@ -25,7 +28,11 @@ static ALLOCATOR: testkit::CountingAllocator = testkit::CountingAllocator;
 const TOKEN: &str = "test-token-0123456789";
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a tokio runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
 
 fn loopback_config() -> ControlConfig {
@@ -33,10 +40,15 @@ fn loopback_config() -> ControlConfig {
 }
 
 /// A server on an ephemeral loopback port with the inline test token.
-fn start(runtime: &tokio::runtime::Runtime, metrics: Arc<Metrics>, config: ControlConfig) -> (ControlServerHandle, ControlInbox) {
+fn start(
+    runtime: &tokio::runtime::Runtime,
+    metrics: Arc<Metrics>,
+    config: ControlConfig,
+) -> (ControlServerHandle, ControlInbox) {
     let (inbox, sender): (ControlInbox, ControlSender) = ControlInbox::with_capacity(config.inbox_capacity);
     let token = ControlToken::inline(TOKEN).expect("non-empty token");
-    let handle = ControlServer::start_with_token(&config, token, metrics, sender, runtime.handle()).expect("the server starts");
+    let handle = ControlServer::start_with_token(&config, token, metrics, sender, runtime.handle())
+        .expect("the server starts");
     (handle, inbox)
 }
 
@@ -44,7 +56,8 @@ fn start(runtime: &tokio::runtime::Runtime, metrics: Arc<Metrics>, config: Contr
 fn http(addr: SocketAddr, method: &str, path: &str, authorization: Option<&str>) -> (u16, String, String) {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).expect("connects");
     stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n");
     if let Some(value) = authorization {
         request.push_str(&format!("Authorization: {value}\r\n"));
     }
@@ -74,7 +87,9 @@ fn fake_core(inbox: ControlInbox, stop: Arc<AtomicBool>) -> JoinHandle<Vec<Comma
             let command = request.command();
             seen.push(command);
             let reply = match command {
-                Command::Status => Reply::ok(json!({ "killed": killed, "paused": paused, "instruments": ["BTCUSDT"] })),
+                Command::Status => {
+                    Reply::ok(json!({ "killed": killed, "paused": paused, "instruments": ["BTCUSDT"] }))
+                }
                 Command::Kill => {
                     killed = true;
                     Reply::ok(json!({ "killed": true, "cancelled_orders": 2 }))
@@ -122,12 +137,16 @@ fn parse_exposition(text: &str) -> (Vec<Sample>, BTreeSet<String>) {
             assert!(matches!(kind, "HELP" | "TYPE" | "UNIT"), "bad comment line {line:?}");
             if kind == "TYPE" {
                 let metric_type = parts.next().expect("type");
-                assert!(matches!(metric_type, "counter" | "gauge" | "info" | "histogram" | "unknown"), "{line}");
+                assert!(
+                    matches!(metric_type, "counter" | "gauge" | "info" | "histogram" | "unknown"),
+                    "{line}"
+                );
                 families.insert(name.to_owned());
             }
             continue;
         }
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("sample without value: {line:?}"));
+        let (series, value) =
+            line.rsplit_once(' ').unwrap_or_else(|| panic!("sample without value: {line:?}"));
         let value: f64 = value.parse().unwrap_or_else(|_| panic!("bad value in {line:?}"));
         let (name, labels) = match series.split_once('{') {
             Some((name, labels)) => {
@@ -135,15 +154,26 @@ fn parse_exposition(text: &str) -> (Vec<Sample>, BTreeSet<String>) {
                 let mut map = BTreeMap::new();
                 for pair in labels.split(',').filter(|pair| !pair.is_empty()) {
                     let (key, quoted) = pair.split_once('=').unwrap_or_else(|| panic!("bad label {pair:?}"));
-                    let value = quoted.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or_else(|| panic!("unquoted label {pair:?}"));
+                    let value = quoted
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .unwrap_or_else(|| panic!("unquoted label {pair:?}"));
                     map.insert(key.to_owned(), value.to_owned());
                 }
                 (name, map)
             }
             None => (series, BTreeMap::new()),
         };
-        assert!(name.starts_with("halcyon_") && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "bad name {name:?}");
-        let family_declared = families.iter().any(|family| name == family || name.strip_prefix(family.as_str()).is_some_and(|suffix| matches!(suffix, "_total" | "_info" | "_created")));
+        assert!(
+            name.starts_with("halcyon_") && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "bad name {name:?}"
+        );
+        let family_declared = families.iter().any(|family| {
+            name == family
+                || name
+                    .strip_prefix(family.as_str())
+                    .is_some_and(|suffix| matches!(suffix, "_total" | "_info" | "_created"))
+        });
         assert!(family_declared, "sample {name} before its # TYPE");
         samples.push(Sample { name: name.to_owned(), labels, value });
     }
@@ -151,7 +181,15 @@ fn parse_exposition(text: &str) -> (Vec<Sample>, BTreeSet<String>) {
 }
 
 fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
-    let found: Vec<&Sample> = samples.iter().filter(|sample| sample.name == name && labels.iter().all(|(key, value)| sample.labels.get(*key).map(String::as_str) == Some(*value))).collect();
+    let found: Vec<&Sample> = samples
+        .iter()
+        .filter(|sample| {
+            sample.name == name
+                && labels
+                    .iter()
+                    .all(|(key, value)| sample.labels.get(*key).map(String::as_str) == Some(*value))
+        })
+        .collect();
     assert_eq!(found.len(), 1, "exactly one {name}{labels:?}, found {found:?}");
     found[0].value
 }
@@ -172,7 +210,11 @@ fn metrics_text_is_valid_exposition_and_carries_the_handles_values() {
     }
     feed.add_events(events);
     feed.set_lag_ms(0, last_lag_ms);
-    assert!(replay.frames > 1000 && events > replay.frames, "the recording has frames ({}) and events ({events})", replay.frames);
+    assert!(
+        replay.frames > 1000 && events > replay.frames,
+        "the recording has frames ({}) and events ({events})",
+        replay.frames
+    );
 
     let btc = metrics.instrument_by_symbol("BTCUSDT").expect("BTCUSDT handles");
     let eth = metrics.instrument(1).expect("ETHUSDT handles");
@@ -195,7 +237,15 @@ fn metrics_text_is_valid_exposition_and_carries_the_handles_values() {
     eth.inc_fills();
     metrics.lane("bybit").add_dropped(3);
     metrics.publish_latency(Stage::Parse as usize, [150, 400, 900, 2_500, 10_000]);
-    let tick_to_order = engine::latency::Percentiles { count: 10, p50_ns: 5_000, p90_ns: 9_000, p99_ns: 20_000, p999_ns: 40_000, max_ns: 50_000, mean_ns: 6_000.0 };
+    let tick_to_order = engine::latency::Percentiles {
+        count: 10,
+        p50_ns: 5_000,
+        p90_ns: 9_000,
+        p99_ns: 20_000,
+        p999_ns: 40_000,
+        max_ns: 50_000,
+        mean_ns: 6_000.0,
+    };
     metrics.publish_percentiles(Metric::TickToOrder, &tick_to_order);
 
     let text = metrics.encode();
@@ -205,18 +255,33 @@ fn metrics_text_is_valid_exposition_and_carries_the_handles_values() {
     assert_eq!(value(&samples, "halcyon_feed_events_total", &[]), events as f64);
     assert_eq!(value(&samples, "halcyon_feed_decode_errors_total", &[]), 1000.0);
     assert_eq!(value(&samples, "halcyon_feed_lag_ms", &[("instrument", "BTCUSDT")]), last_lag_ms as f64);
-    assert_eq!(value(&samples, "halcyon_orders_total", &[("instrument", "BTCUSDT"), ("action", "amend")]), 1000.0);
+    assert_eq!(
+        value(&samples, "halcyon_orders_total", &[("instrument", "BTCUSDT"), ("action", "amend")]),
+        1000.0
+    );
     assert_eq!(value(&samples, "halcyon_orders_total", &[("instrument", "BTCUSDT"), ("action", "new")]), 1.0);
-    assert_eq!(value(&samples, "halcyon_orders_total", &[("instrument", "ETHUSDT"), ("action", "cancel")]), 0.0);
+    assert_eq!(
+        value(&samples, "halcyon_orders_total", &[("instrument", "ETHUSDT"), ("action", "cancel")]),
+        0.0
+    );
     assert_eq!(value(&samples, "halcyon_fills_total", &[("instrument", "ETHUSDT")]), 1.0);
     assert_eq!(value(&samples, "halcyon_position_lots", &[("instrument", "BTCUSDT")]), -5.0);
     assert_eq!(value(&samples, "halcyon_position_base", &[("instrument", "BTCUSDT")]), -0.005);
     assert_eq!(value(&samples, "halcyon_pnl_quote", &[("instrument", "BTCUSDT")]), 12.5);
     assert_eq!(value(&samples, "halcyon_fees_quote", &[("instrument", "BTCUSDT")]), 0.75);
     assert_eq!(value(&samples, "halcyon_risk_state", &[("instrument", "BTCUSDT")]), 2.0);
-    assert_eq!(value(&samples, "halcyon_risk_condition", &[("instrument", "BTCUSDT"), ("condition", "CASCADE")]), 1.0);
-    assert_eq!(value(&samples, "halcyon_risk_condition", &[("instrument", "BTCUSDT"), ("condition", "NORMAL")]), 0.0);
-    assert_eq!(value(&samples, "halcyon_risk_condition", &[("instrument", "ETHUSDT"), ("condition", "NORMAL")]), 1.0);
+    assert_eq!(
+        value(&samples, "halcyon_risk_condition", &[("instrument", "BTCUSDT"), ("condition", "CASCADE")]),
+        1.0
+    );
+    assert_eq!(
+        value(&samples, "halcyon_risk_condition", &[("instrument", "BTCUSDT"), ("condition", "NORMAL")]),
+        0.0
+    );
+    assert_eq!(
+        value(&samples, "halcyon_risk_condition", &[("instrument", "ETHUSDT"), ("condition", "NORMAL")]),
+        1.0
+    );
     assert_eq!(value(&samples, "halcyon_cascade_score", &[("instrument", "BTCUSDT")]), 0.82);
     assert_eq!(value(&samples, "halcyon_volatility_fast_bps", &[("instrument", "BTCUSDT")]), 35.5);
     assert_eq!(value(&samples, "halcyon_half_spread_bps", &[("instrument", "BTCUSDT")]), 4.25);
@@ -225,8 +290,14 @@ fn metrics_text_is_valid_exposition_and_carries_the_handles_values() {
     assert_eq!(value(&samples, "halcyon_killed", &[("instrument", "BTCUSDT")]), 1.0);
     assert_eq!(value(&samples, "halcyon_lane_dropped_total", &[("lane", "bybit")]), 3.0);
     assert_eq!(value(&samples, "halcyon_lane_events_total", &[("lane", "deribit")]), 0.0);
-    assert_eq!(value(&samples, "halcyon_stage_latency_ns", &[("stage", "parse"), ("quantile", "0.99")]), 900.0);
-    assert_eq!(value(&samples, "halcyon_stage_latency_ns", &[("stage", "tick_to_order"), ("quantile", "max")]), 50_000.0);
+    assert_eq!(
+        value(&samples, "halcyon_stage_latency_ns", &[("stage", "parse"), ("quantile", "0.99")]),
+        900.0
+    );
+    assert_eq!(
+        value(&samples, "halcyon_stage_latency_ns", &[("stage", "tick_to_order"), ("quantile", "max")]),
+        50_000.0
+    );
     assert!(value(&samples, "halcyon_uptime_seconds", &[]) >= 0.0);
     assert_eq!(value(&samples, "halcyon_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);
     // Every documented name is exported.
@@ -252,8 +323,19 @@ fn metrics_are_served_without_a_token_and_commands_need_one() {
     let (samples, _) = parse_exposition(&body);
     assert_eq!(value(&samples, "halcyon_feed_frames_total", &[]), 1.0);
 
-    for (authorization, why) in [(None, "no header"), (Some("Bearer wrong-token-0123456789"), "wrong token"), (Some(TOKEN), "no Bearer scheme"), (Some("Bearer test-token-012345678"), "a prefix of the token")] {
-        for (method, path) in [("GET", "/status"), ("POST", "/kill"), ("POST", "/reset"), ("POST", "/pause"), ("POST", "/resume")] {
+    for (authorization, why) in [
+        (None, "no header"),
+        (Some("Bearer wrong-token-0123456789"), "wrong token"),
+        (Some(TOKEN), "no Bearer scheme"),
+        (Some("Bearer test-token-012345678"), "a prefix of the token"),
+    ] {
+        for (method, path) in [
+            ("GET", "/status"),
+            ("POST", "/kill"),
+            ("POST", "/reset"),
+            ("POST", "/pause"),
+            ("POST", "/resume"),
+        ] {
             let (status, headers, body) = http(addr, method, path, authorization);
             assert_eq!(status, 401, "{method} {path} with {why}");
             assert!(headers.contains("www-authenticate: bearer"), "{headers}");
@@ -295,7 +377,10 @@ fn each_command_reaches_the_core_and_its_reply_comes_back() {
     }
     stop.store(true, Ordering::Relaxed);
     let seen = core.join().expect("the core thread ends");
-    assert_eq!(seen, [Command::Status, Command::Kill, Command::Resume, Command::Reset, Command::Pause, Command::Resume]);
+    assert_eq!(
+        seen,
+        [Command::Status, Command::Kill, Command::Resume, Command::Reset, Command::Pause, Command::Resume]
+    );
     let (samples, _) = parse_exposition(&metrics.encode());
     assert_eq!(value(&samples, "halcyon_control_requests_total", &[("command", "resume")]), 2.0);
     server.shutdown();
@@ -312,7 +397,10 @@ fn a_core_that_does_not_answer_gets_503_within_the_timeout() {
     let waited = started.elapsed();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("engine did not answer within 1000 ms"), "{body}");
-    assert!(waited >= Duration::from_millis(950) && waited < Duration::from_millis(2500), "answered after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(950) && waited < Duration::from_millis(2500),
+        "answered after {waited:?}"
+    );
     // The request is still queued (the core never took it), so the one-slot inbox is full:
     // the next command is turned away at once.
     let started = Instant::now();
@@ -337,15 +425,29 @@ fn a_non_loopback_bind_is_refused_unless_allowed() {
     for bind in ["0.0.0.0:0", "[::]:0", "192.0.2.1:9464"] {
         let (_inbox, sender) = ControlInbox::with_capacity(4);
         let config = ControlConfig { bind: bind.to_owned(), ..ControlConfig::default() };
-        let refused = ControlServer::start_with_token(&config, token.clone(), Arc::clone(&metrics), sender, runtime.handle());
+        let refused = ControlServer::start_with_token(
+            &config,
+            token.clone(),
+            Arc::clone(&metrics),
+            sender,
+            runtime.handle(),
+        );
         assert!(matches!(refused, Err(ControlError::RemoteRefused(_))), "{bind}: {refused:?}");
     }
     let (_inbox, sender) = ControlInbox::with_capacity(4);
     let config = ControlConfig { bind: "localhost:9464".to_owned(), ..ControlConfig::default() };
-    let bad = ControlServer::start_with_token(&config, token.clone(), Arc::clone(&metrics), sender.clone(), runtime.handle());
+    let bad = ControlServer::start_with_token(
+        &config,
+        token.clone(),
+        Arc::clone(&metrics),
+        sender.clone(),
+        runtime.handle(),
+    );
     assert!(matches!(bad, Err(ControlError::BadAddress { .. })), "{bad:?}");
-    let config = ControlConfig { bind: "0.0.0.0:0".to_owned(), allow_remote: true, ..ControlConfig::default() };
-    let allowed = ControlServer::start_with_token(&config, token, metrics, sender, runtime.handle()).expect("allowed explicitly");
+    let config =
+        ControlConfig { bind: "0.0.0.0:0".to_owned(), allow_remote: true, ..ControlConfig::default() };
+    let allowed = ControlServer::start_with_token(&config, token, metrics, sender, runtime.handle())
+        .expect("allowed explicitly");
     assert!(allowed.addr().ip().is_unspecified());
     allowed.shutdown();
 }
@@ -371,7 +473,10 @@ fn ctl_prints_the_answer_and_exits_by_the_outcome() {
     let (status, out, err) = ctl(&ctl_args(CtlCommand::Status, url.clone(), Some(TOKEN)));
     assert_eq!(status, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("prints JSON");
-    assert_eq!(json, json!({ "ok": true, "command": "status", "body": { "killed": false, "paused": false, "instruments": ["BTCUSDT"] } }));
+    assert_eq!(
+        json,
+        json!({ "ok": true, "command": "status", "body": { "killed": false, "paused": false, "instruments": ["BTCUSDT"] } })
+    );
 
     assert_eq!(ctl(&ctl_args(CtlCommand::Kill, url.clone(), Some(TOKEN))).0, 0);
     // Refused by the core: exit 1, the answer still printed.
@@ -401,7 +506,10 @@ fn ctl_prints_the_answer_and_exits_by_the_outcome() {
     // Bad arguments: exit 2.
     assert_eq!(ctl(&ctl_args(CtlCommand::Status, "https://127.0.0.1:9464".into(), Some(TOKEN))).0, 2);
     assert_eq!(engine::cli::run(["halcyon", "ctl", "explode"]), 2);
-    let missing_file = CtlArgs { token_file: Some("/nonexistent/halcyon/control.token".into()), ..ctl_args(CtlCommand::Status, url, None) };
+    let missing_file = CtlArgs {
+        token_file: Some("/nonexistent/halcyon/control.token".into()),
+        ..ctl_args(CtlCommand::Status, url, None)
+    };
     assert_eq!(ctl(&missing_file).0, 2);
 }
 
@@ -416,12 +524,18 @@ fn a_generated_token_is_written_0600_and_ctl_reads_it() {
     let (inbox, sender) = ControlInbox::with_capacity(4);
     let config = ControlConfig { token_file: Some(token_file.clone()), ..loopback_config() };
     // `start` resolves the token itself; HALCYON_CONTROL_TOKEN must not be set for this test.
-    assert!(std::env::var_os(engine::control::TOKEN_ENV).is_none(), "unset HALCYON_CONTROL_TOKEN to run this test");
-    let server = ControlServer::start(&config, Arc::new(Metrics::new(&["BTCUSDT"])), sender, runtime.handle()).expect("starts");
+    assert!(
+        std::env::var_os(engine::control::TOKEN_ENV).is_none(),
+        "unset HALCYON_CONTROL_TOKEN to run this test"
+    );
+    let server =
+        ControlServer::start(&config, Arc::new(Metrics::new(&["BTCUSDT"])), sender, runtime.handle())
+            .expect("starts");
     assert_eq!(server.token().source(), &TokenSource::Generated(token_file.clone()));
     let mode = std::fs::metadata(&token_file).expect("token file exists").permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "token file mode {mode:o}");
-    let directory_mode = std::fs::metadata(token_file.parent().expect("parent")).expect("dir").permissions().mode();
+    let directory_mode =
+        std::fs::metadata(token_file.parent().expect("parent")).expect("dir").permissions().mode();
     assert_eq!(directory_mode & 0o077, 0, "token directory mode {directory_mode:o}");
     let secret = std::fs::read_to_string(&token_file).expect("readable by us");
     assert_eq!(secret.trim(), server.token().secret());
@@ -429,7 +543,10 @@ fn a_generated_token_is_written_0600_and_ctl_reads_it() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let core = fake_core(inbox, Arc::clone(&stop));
-    let arguments = CtlArgs { token_file: Some(token_file.clone()), ..ctl_args(CtlCommand::Pause, format!("http://{}", server.addr()), None) };
+    let arguments = CtlArgs {
+        token_file: Some(token_file.clone()),
+        ..ctl_args(CtlCommand::Pause, format!("http://{}", server.addr()), None)
+    };
     let (status, out, err) = ctl(&arguments);
     assert_eq!(status, 0, "{out} {err}");
     stop.store(true, Ordering::Relaxed);
@@ -457,13 +574,33 @@ fn the_grafana_dashboard_uses_only_exported_metrics() {
     for expression in &expressions {
         let mut rest = expression.as_str();
         while let Some(start) = rest.find("halcyon_") {
-            let name: String = rest[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String =
+                rest[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             rest = &rest[start + name.len()..];
-            assert!(exported.contains(name.as_str()), "{name} (in `{expression}`) is not exported by Metrics::encode");
+            assert!(
+                exported.contains(name.as_str()),
+                "{name} (in `{expression}`) is not exported by Metrics::encode"
+            );
             used.insert(name);
         }
     }
-    for needed in ["halcyon_quote_decisions_total", "halcyon_orders_total", "halcyon_fills_total", "halcyon_position_lots", "halcyon_pnl_quote", "halcyon_risk_state", "halcyon_cascade_score", "halcyon_toxicity", "halcyon_volatility_fast_bps", "halcyon_half_spread_bps", "halcyon_feed_lag_ms", "halcyon_stage_latency_ns", "halcyon_feed_reconnects_total", "halcyon_feed_gaps_total", "halcyon_feed_decode_errors_total"] {
+    for needed in [
+        "halcyon_quote_decisions_total",
+        "halcyon_orders_total",
+        "halcyon_fills_total",
+        "halcyon_position_lots",
+        "halcyon_pnl_quote",
+        "halcyon_risk_state",
+        "halcyon_cascade_score",
+        "halcyon_toxicity",
+        "halcyon_volatility_fast_bps",
+        "halcyon_half_spread_bps",
+        "halcyon_feed_lag_ms",
+        "halcyon_stage_latency_ns",
+        "halcyon_feed_reconnects_total",
+        "halcyon_feed_gaps_total",
+        "halcyon_feed_decode_errors_total",
+    ] {
         assert!(used.contains(needed), "the dashboard shows {needed}");
     }
 }

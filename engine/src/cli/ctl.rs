@@ -45,7 +45,10 @@ pub fn run_to(arguments: &CtlArgs, out: &mut impl Write, err: &mut impl Write) -
     };
     match answer {
         Ok(response) => report(arguments, &response, out, err),
-        Err(error @ (ClientError::Unreachable { .. } | ClientError::Io { .. } | ClientError::Malformed { .. })) => {
+        Err(
+            error
+            @ (ClientError::Unreachable { .. } | ClientError::Io { .. } | ClientError::Malformed { .. }),
+        ) => {
             let _ = writeln!(err, "halcyon ctl: {error}");
             EXIT_ERROR
         }
@@ -76,10 +79,18 @@ fn report(arguments: &CtlArgs, response: &HttpResponse, out: &mut impl Write, er
             let _ = writeln!(out, "{}", response.body.trim_end());
         }
     }
-    let ok = success && parsed.as_ref().and_then(|json| json.get("ok")).and_then(serde_json::Value::as_bool).unwrap_or(true);
+    let ok = success
+        && parsed
+            .as_ref()
+            .and_then(|json| json.get("ok"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true);
     if !ok {
         let reason = match response.status {
-            401 => format!("the engine at {} refused the token (HTTP 401); pass --token or --token-file, or set {TOKEN_ENV}", arguments.url),
+            401 => format!(
+                "the engine at {} refused the token (HTTP 401); pass --token or --token-file, or set {TOKEN_ENV}",
+                arguments.url
+            ),
             503 => format!("the engine at {} did not take the command (HTTP 503)", arguments.url),
             status => format!("the engine at {} refused the command (HTTP {status})", arguments.url),
         };
@@ -96,7 +107,9 @@ fn token(arguments: &CtlArgs) -> Result<Option<String>, String> {
         return Ok(Some(token.trim().to_owned()));
     }
     if let Some(path) = &arguments.token_file {
-        return read_token(path).map(Some).map_err(|error| format!("--token-file {}: {error}", path.display()));
+        return read_token(path)
+            .map(Some)
+            .map_err(|error| format!("--token-file {}: {error}", path.display()));
     }
     if let Ok(token) = std::env::var(TOKEN_ENV)
         && !token.trim().is_empty()
@@ -109,5 +122,9 @@ fn token(arguments: &CtlArgs) -> Result<Option<String>, String> {
 fn read_token(path: &std::path::Path) -> std::io::Result<String> {
     let text = std::fs::read_to_string(path)?;
     let token = text.lines().next().unwrap_or("").trim();
-    if token.is_empty() { Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is empty")) } else { Ok(token.to_owned()) }
+    if token.is_empty() {
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is empty"))
+    } else {
+        Ok(token.to_owned())
+    }
 }

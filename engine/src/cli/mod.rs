@@ -75,7 +75,9 @@ pub fn log_format(flag: Option<args::LogFormat>) -> args::LogFormat {
         Ok(value) if value.eq_ignore_ascii_case("json") => args::LogFormat::Json,
         Ok(value) if value.eq_ignore_ascii_case("human") || value.is_empty() => args::LogFormat::Human,
         Ok(value) => {
-            eprintln!("halcyon: warning: {LOG_FORMAT_ENV}={value:?} is neither `human` nor `json`; using human");
+            eprintln!(
+                "halcyon: warning: {LOG_FORMAT_ENV}={value:?} is neither `human` nor `json`; using human"
+            );
             args::LogFormat::Human
         }
         Err(_) => args::LogFormat::Human,
@@ -83,21 +85,41 @@ pub fn log_format(flag: Option<args::LogFormat>) -> args::LogFormat {
 }
 
 /// Log lines go to stderr; `HALCYON_LOG` sets the filter (`tracing` directives such as `info` or
-/// `engine=debug`), default `warn`. In `json` format each line is one JSON object with
-/// `timestamp` (RFC 3339, UTC), `level`, `target`, `message` and the event's own fields at the
-/// top level, plus `span` and `spans` when inside spans (for log shippers such as Loki or
-/// Vector).
+/// `engine=debug`), default `warn`. The format is [`log_subscriber`]'s.
 fn init_logging(format: args::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HALCYON_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // A second call (tests running commands in-process) keeps the first subscriber.
-    let _ = match format {
-        args::LogFormat::Human => {
-            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_env_filter(filter).try_init()
-        }
-        args::LogFormat::Json => tracing_subscriber::fmt().json().flatten_event(true).with_writer(std::io::stderr).with_env_filter(filter).try_init(),
-    };
+    let _ = tracing::subscriber::set_global_default(log_subscriber(format, filter, std::io::stderr, ansi));
+}
+
+/// The subscriber that writes log lines to `writer`. `human`: text lines (ANSI colours when
+/// `ansi`). `json`: one JSON object per line with `timestamp` (RFC 3339, UTC), `level`,
+/// `target`, `message` and the event's own fields at the top level, plus `span` and `spans`
+/// when inside spans — what log shippers (Loki, Vector, Elasticsearch) ingest as is.
+pub fn log_subscriber<W>(
+    format: args::LogFormat,
+    filter: tracing_subscriber::EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'writer> tracing_subscriber::fmt::MakeWriter<'writer> + Send + Sync + 'static,
+{
+    match format {
+        args::LogFormat::Human => Box::new(
+            tracing_subscriber::fmt().with_writer(writer).with_ansi(ansi).with_env_filter(filter).finish(),
+        ),
+        args::LogFormat::Json => Box::new(
+            tracing_subscriber::fmt()
+                .json()
+                .flatten_event(true)
+                .with_writer(writer)
+                .with_env_filter(filter)
+                .finish(),
+        ),
+    }
 }
 
 /// Parses `arguments` and runs the command; returns the exit status. Errors are printed to
@@ -129,5 +151,59 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
             eprintln!("halcyon: error: {error}");
             EXIT_ERROR
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_log_lines_are_one_object_per_line_with_flat_fields() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = log_subscriber(
+            args::LogFormat::Json,
+            tracing_subscriber::EnvFilter::new("info"),
+            move || writer.clone(),
+            false,
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(addr = "127.0.0.1:9464", port = 9464u64, "control server listening");
+            tracing::debug!("filtered out");
+            tracing::warn!(error = "connection reset", "feed disconnected");
+        });
+        let text = String::from_utf8(buffer.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|line| serde_json::from_str(line).expect("each line is JSON")).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0]["level"], "INFO");
+        assert_eq!(lines[0]["message"], "control server listening");
+        assert_eq!(lines[0]["addr"], "127.0.0.1:9464");
+        assert_eq!(lines[0]["port"], 9464);
+        assert!(lines[0]["timestamp"].as_str().is_some_and(|time| time.ends_with('Z')), "{}", lines[0]);
+        assert!(lines[0]["target"].as_str().is_some_and(|target| target.starts_with("engine")));
+        assert_eq!((&lines[1]["level"], &lines[1]["error"]), (&"WARN".into(), &"connection reset".into()));
+    }
+
+    #[test]
+    fn the_flag_beats_the_environment() {
+        assert_eq!(log_format(Some(args::LogFormat::Json)), args::LogFormat::Json);
+        assert_eq!(log_format(Some(args::LogFormat::Human)), args::LogFormat::Human);
     }
 }

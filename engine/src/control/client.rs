@@ -67,7 +67,9 @@ impl Endpoint {
     /// Parses `http://host[:port][/prefix]` (IPv6 hosts in brackets).
     pub fn parse(url: &str) -> Result<Endpoint, ClientError> {
         let bad = |reason| ClientError::BadUrl { url: url.to_owned(), reason };
-        let rest = url.strip_prefix("http://").ok_or_else(|| bad("only http:// is supported (the control API is plain HTTP on loopback)"))?;
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| bad("only http:// is supported (the control API is plain HTTP on loopback)"))?;
         let (authority, prefix) = match rest.find('/') {
             Some(slash) => (&rest[..slash], rest[slash..].trim_end_matches('/')),
             None => (rest, ""),
@@ -80,7 +82,12 @@ impl Endpoint {
             let host = &bracketed[..close];
             match &bracketed[close + 1..] {
                 "" => (host, 80),
-                port => (host, port.strip_prefix(':').and_then(|port| port.parse().ok()).ok_or_else(|| bad("bad port"))?),
+                port => (
+                    host,
+                    port.strip_prefix(':')
+                        .and_then(|port| port.parse().ok())
+                        .ok_or_else(|| bad("bad port"))?,
+                ),
             }
         } else {
             match authority.rsplit_once(':') {
@@ -139,8 +146,12 @@ impl ControlClient {
         stream.set_read_timeout(Some(self.timeout)).map_err(io)?;
         stream.set_write_timeout(Some(self.timeout)).map_err(io)?;
 
-        let host = if endpoint.host.contains(':') { format!("[{}]", endpoint.host) } else { endpoint.host.clone() };
-        let mut head = format!("{method} {}{path} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: halcyon-ctl\r\nAccept: */*\r\nConnection: close\r\nContent-Length: 0\r\n", endpoint.prefix, endpoint.port);
+        let host =
+            if endpoint.host.contains(':') { format!("[{}]", endpoint.host) } else { endpoint.host.clone() };
+        let mut head = format!(
+            "{method} {}{path} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: halcyon-ctl\r\nAccept: */*\r\nConnection: close\r\nContent-Length: 0\r\n",
+            endpoint.prefix, endpoint.port
+        );
         if let Some(token) = &self.token {
             head.push_str(&format!("Authorization: Bearer {token}\r\n"));
         }
@@ -154,7 +165,8 @@ impl ControlClient {
 
     fn connect(&self, url: &str) -> Result<TcpStream, ClientError> {
         let unreachable = |source| ClientError::Unreachable { url: url.to_owned(), source };
-        let addresses = (self.endpoint.host.as_str(), self.endpoint.port).to_socket_addrs().map_err(unreachable)?;
+        let addresses =
+            (self.endpoint.host.as_str(), self.endpoint.port).to_socket_addrs().map_err(unreachable)?;
         let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the host resolves to no address");
         for address in addresses {
             match TcpStream::connect_timeout(&address, self.timeout) {
@@ -205,7 +217,8 @@ fn decode_chunked(mut rest: &[u8]) -> Result<Vec<u8>, &'static str> {
     loop {
         let line_end = rest.windows(2).position(|window| window == b"\r\n").ok_or("truncated chunk size")?;
         let size_text = std::str::from_utf8(&rest[..line_end]).map_err(|_| "bad chunk size")?;
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).map_err(|_| "bad chunk size")?;
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| "bad chunk size")?;
         rest = &rest[line_end + 2..];
         if size == 0 {
             return Ok(body);
@@ -223,15 +236,22 @@ mod tests {
     fn urls() {
         // TC0: host and port.
         let endpoint = Endpoint::parse("http://127.0.0.1:9464").expect("valid");
-        assert_eq!((endpoint.host.as_str(), endpoint.port, endpoint.prefix.as_str()), ("127.0.0.1", 9464, ""));
+        assert_eq!(
+            (endpoint.host.as_str(), endpoint.port, endpoint.prefix.as_str()),
+            ("127.0.0.1", 9464, "")
+        );
         // TC1: a path prefix (behind a reverse proxy), trailing slash dropped.
         let endpoint = Endpoint::parse("http://localhost/halcyon/").expect("valid");
-        assert_eq!((endpoint.host.as_str(), endpoint.port, endpoint.prefix.as_str()), ("localhost", 80, "/halcyon"));
+        assert_eq!(
+            (endpoint.host.as_str(), endpoint.port, endpoint.prefix.as_str()),
+            ("localhost", 80, "/halcyon")
+        );
         // TC2: IPv6.
         let endpoint = Endpoint::parse("http://[::1]:9464").expect("valid");
         assert_eq!((endpoint.host.as_str(), endpoint.port), ("::1", 9464));
         // TC3..: refused.
-        for bad in ["https://127.0.0.1:9464", "127.0.0.1:9464", "http://", "http://host:port", "http://[::1"] {
+        for bad in ["https://127.0.0.1:9464", "127.0.0.1:9464", "http://", "http://host:port", "http://[::1"]
+        {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }
@@ -240,7 +260,10 @@ mod tests {
     fn responses() {
         let plain = parse_response(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}").expect("parses");
         assert_eq!((plain.status, plain.body.as_str()), (200, "{}"));
-        let chunked = parse_response(b"HTTP/1.1 409 Conflict\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").expect("parses");
+        let chunked = parse_response(
+            b"HTTP/1.1 409 Conflict\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        )
+        .expect("parses");
         assert_eq!((chunked.status, chunked.body.as_str()), (409, "abcde"));
         assert!(parse_response(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
         assert!(parse_response(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n{}").is_err());

@@ -20,7 +20,8 @@ pub enum Command {
 
 impl Command {
     /// Every command.
-    pub const ALL: [Command; 5] = [Command::Status, Command::Kill, Command::Reset, Command::Pause, Command::Resume];
+    pub const ALL: [Command; 5] =
+        [Command::Status, Command::Kill, Command::Reset, Command::Pause, Command::Resume];
 
     /// The name in URLs (`/kill`), on the `halcyon ctl` command line and in metrics labels.
     pub const fn name(self) -> &'static str {

@@ -45,7 +45,9 @@ pub enum ControlError {
         reason: String,
     },
     /// A non-loopback address without `allow_remote = true`.
-    #[error("[control].bind {0} is not a loopback address; the control API can kill the engine, so set [control].allow_remote = true to serve it beyond this machine")]
+    #[error(
+        "[control].bind {0} is not a loopback address; the control API can kill the engine, so set [control].allow_remote = true to serve it beyond this machine"
+    )]
     RemoteRefused(SocketAddr),
     /// The address could not be bound.
     #[error("control server cannot listen on {addr}: {source}")]
@@ -88,25 +90,47 @@ impl ControlServer {
     /// Resolves the token ([`ControlToken::resolve`]: environment, file, inline, or generated
     /// and written to a 0600 file), binds `config.bind` and serves on `runtime`. Whether to
     /// call this at all is the caller's reading of `config.enabled`.
-    pub fn start(config: &ControlConfig, metrics: Arc<Metrics>, inbox: ControlSender, runtime: &tokio::runtime::Handle) -> Result<ControlServerHandle, ControlError> {
+    pub fn start(
+        config: &ControlConfig,
+        metrics: Arc<Metrics>,
+        inbox: ControlSender,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<ControlServerHandle, ControlError> {
         let token = ControlToken::resolve(config)?;
         ControlServer::start_with_token(config, token, metrics, inbox, runtime)
     }
 
     /// [`start`](Self::start) with the token already resolved (`config.token*` are ignored).
-    pub fn start_with_token(config: &ControlConfig, token: ControlToken, metrics: Arc<Metrics>, inbox: ControlSender, runtime: &tokio::runtime::Handle) -> Result<ControlServerHandle, ControlError> {
-        let requested: SocketAddr = config.bind.parse().map_err(|error: std::net::AddrParseError| ControlError::BadAddress { bind: config.bind.clone(), reason: error.to_string() })?;
+    pub fn start_with_token(
+        config: &ControlConfig,
+        token: ControlToken,
+        metrics: Arc<Metrics>,
+        inbox: ControlSender,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<ControlServerHandle, ControlError> {
+        let requested: SocketAddr = config.bind.parse().map_err(|error: std::net::AddrParseError| {
+            ControlError::BadAddress { bind: config.bind.clone(), reason: error.to_string() }
+        })?;
         if !requested.ip().is_loopback() && !config.allow_remote {
             return Err(ControlError::RemoteRefused(requested));
         }
-        let listener = std::net::TcpListener::bind(requested).and_then(|listener| listener.set_nonblocking(true).map(|()| listener)).map_err(|source| ControlError::Bind { addr: requested, source })?;
+        let listener = std::net::TcpListener::bind(requested)
+            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+            .map_err(|source| ControlError::Bind { addr: requested, source })?;
         let addr = listener.local_addr().map_err(|source| ControlError::Bind { addr: requested, source })?;
         let listener = {
             let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener).map_err(|source| ControlError::Bind { addr, source })?
+            tokio::net::TcpListener::from_std(listener)
+                .map_err(|source| ControlError::Bind { addr, source })?
         };
 
-        let shared = Arc::new(Shared { metrics, inbox, token: token.clone(), metrics_require_token: config.metrics_require_token, answer_timeout: Duration::from_millis(config.answer_timeout_ms) });
+        let shared = Arc::new(Shared {
+            metrics,
+            inbox,
+            token: token.clone(),
+            metrics_require_token: config.metrics_require_token,
+            answer_timeout: Duration::from_millis(config.answer_timeout_ms),
+        });
         let router = Router::new()
             .route("/metrics", get(serve_metrics))
             .route("/status", command_route(Command::Status))
@@ -167,7 +191,9 @@ impl Drop for ControlServerHandle {
 
 /// The route for `command`: `GET` for status, `POST` for the others.
 fn command_route(command: Command) -> MethodRouter<Arc<Shared>> {
-    let handler = move |State(shared): State<Arc<Shared>>, headers: HeaderMap| async move { run_command(shared, headers, command).await };
+    let handler = move |State(shared): State<Arc<Shared>>, headers: HeaderMap| async move {
+        run_command(shared, headers, command).await
+    };
     if command.mutates() { post(handler) } else { get(handler) }
 }
 
@@ -176,7 +202,13 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
 }
 
 fn unauthorized() -> Response {
-    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(json!({ "ok": false, "error": "missing or wrong bearer token (Authorization: Bearer <token>)" }))).into_response();
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(
+            json!({ "ok": false, "error": "missing or wrong bearer token (Authorization: Bearer <token>)" }),
+        ),
+    )
+        .into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
@@ -193,7 +225,13 @@ async fn run_command(shared: Arc<Shared>, headers: HeaderMap, command: Command) 
         return unauthorized();
     }
     shared.metrics.count_control_request(command);
-    let unavailable = |error: String| (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "ok": false, "command": command.name(), "error": error }))).into_response();
+    let unavailable = |error: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "ok": false, "command": command.name(), "error": error })),
+        )
+            .into_response()
+    };
     let answer = match shared.inbox.submit(command) {
         Ok(answer) => answer,
         Err(SubmitError::Full) => return unavailable(SubmitError::Full.to_string()),
@@ -211,7 +249,9 @@ async fn run_command(shared: Arc<Shared>, headers: HeaderMap, command: Command) 
             shared.metrics.count_control_unanswered();
             unavailable(format!("engine did not answer within {} ms", timeout.as_millis()))
         }
-        Ok(Err(crossbeam_channel::RecvTimeoutError::Disconnected)) => unavailable("engine dropped the request without answering".to_owned()),
+        Ok(Err(crossbeam_channel::RecvTimeoutError::Disconnected)) => {
+            unavailable("engine dropped the request without answering".to_owned())
+        }
         Err(error) => unavailable(format!("waiting for the engine failed: {error}")),
     }
 }

@@ -81,13 +81,20 @@ impl ControlToken {
     }
 
     /// [`resolve`](Self::resolve) with the environment value and the default path given.
-    pub fn resolve_with(config: &ControlConfig, environment: Option<String>, default_path: &Path) -> Result<ControlToken, TokenError> {
+    pub fn resolve_with(
+        config: &ControlConfig,
+        environment: Option<String>,
+        default_path: &Path,
+    ) -> Result<ControlToken, TokenError> {
         if let Some(secret) = environment {
             return ControlToken::checked(secret, TokenSource::Environment);
         }
         if let Some(path) = &config.token_file {
             return match std::fs::read_to_string(path) {
-                Ok(text) => ControlToken::checked(text.lines().next().unwrap_or("").to_owned(), TokenSource::File(path.clone())),
+                Ok(text) => ControlToken::checked(
+                    text.lines().next().unwrap_or("").to_owned(),
+                    TokenSource::File(path.clone()),
+                ),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => ControlToken::generate(path),
                 Err(source) => Err(TokenError::Io { path: path.clone(), source }),
             };
@@ -211,19 +218,28 @@ mod tests {
     fn environment_beats_file_beats_inline() {
         let directory = std::env::temp_dir().join(format!("halcyon-token-order-{}", std::process::id()));
         let file = directory.join("token");
-        let config = ControlConfig { token: Some("inline".into()), token_file: Some(file.clone()), ..ControlConfig::default() };
+        let config = ControlConfig {
+            token: Some("inline".into()),
+            token_file: Some(file.clone()),
+            ..ControlConfig::default()
+        };
         let default_path = directory.join("default.token");
-        let from_env = ControlToken::resolve_with(&config, Some("from-env".into()), &default_path).expect("env token");
+        let from_env =
+            ControlToken::resolve_with(&config, Some("from-env".into()), &default_path).expect("env token");
         assert_eq!((from_env.secret(), from_env.source()), ("from-env", &TokenSource::Environment));
         // The file does not exist yet: generated there.
-        let generated = ControlToken::resolve_with(&config, None, &default_path).expect("generated into token_file");
+        let generated =
+            ControlToken::resolve_with(&config, None, &default_path).expect("generated into token_file");
         assert_eq!(generated.source(), &TokenSource::Generated(file.clone()));
         assert_eq!(generated.secret().len(), 64);
         // Now it exists: read back.
         let read = ControlToken::resolve_with(&config, None, &default_path).expect("read token_file");
         assert_eq!((read.secret(), read.source()), (generated.secret(), &TokenSource::File(file.clone())));
         let inline_only = ControlConfig { token: Some("inline".into()), ..ControlConfig::default() };
-        assert_eq!(ControlToken::resolve_with(&inline_only, None, &default_path).expect("inline").secret(), "inline");
+        assert_eq!(
+            ControlToken::resolve_with(&inline_only, None, &default_path).expect("inline").secret(),
+            "inline"
+        );
         let empty = ControlConfig { token: Some("  ".into()), ..ControlConfig::default() };
         assert!(matches!(ControlToken::resolve_with(&empty, None, &default_path), Err(TokenError::Empty(_))));
         let _ = std::fs::remove_dir_all(&directory);

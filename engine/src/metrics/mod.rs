@@ -14,7 +14,7 @@
 //! takes the registry's locks on the slow path only.
 //!
 //! Names are `halcyon_*` with the unit in the name (`_ms`, `_ns`, `_bps`, `_lots`, `_seconds`);
-//! counters get the `_total` suffix from the encoder. [`NAMES`](registry::NAMES) lists every
+//! counters get the `_total` suffix from the encoder. [`NAMES`] lists every
 //! metric family.
 
 mod feed;

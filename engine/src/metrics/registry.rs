@@ -84,7 +84,11 @@ pub struct Metrics {
 }
 
 /// Registers an unlabelled metric and returns a handle to it.
-fn single<M: Clone + Default + prometheus_client::registry::Metric>(registry: &mut Registry, name: &str, help: &str) -> M {
+fn single<M: Clone + Default + prometheus_client::registry::Metric>(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+) -> M {
     let metric = M::default();
     registry.register(name, help, metric.clone());
     metric
@@ -102,10 +106,7 @@ where
 }
 
 /// The child of `family` for `labels`, created if needed (start-up only: takes the family's lock).
-fn child<M: Clone + prometheus_client::metrics::TypedMetric>(family: &Family<Labels, M>, labels: &[(&'static str, &str)]) -> M
-where
-    M: Default,
-{
+fn child<M: Clone + Default>(family: &Family<Labels, M>, labels: &[(&'static str, &str)]) -> M {
     let labels: Labels = labels.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
     family.get_or_create_owned(&labels)
 }
@@ -119,48 +120,80 @@ impl Metrics {
 
         let frames = single(r, "halcyon_feed_frames", "Frames received from the exchange.");
         let events = single(r, "halcyon_feed_events", "Normalized events published into the ring.");
-        let decode_errors = single(r, "halcyon_feed_decode_errors", "Frames that did not decode (parse errors).");
+        let decode_errors =
+            single(r, "halcyon_feed_decode_errors", "Frames that did not decode (parse errors).");
         let gaps = single(r, "halcyon_feed_gaps", "Gaps in a sequenced stream (the book must resync).");
         let resyncs = single(r, "halcyon_feed_resyncs", "Order book resyncs completed.");
         let reconnects = single(r, "halcyon_feed_reconnects", "Reconnect attempts after a disconnect.");
         let rollovers = single(r, "halcyon_feed_rollovers", "Planned connection rollovers.");
         let stale = single(r, "halcyon_feed_stale", "Times the stream went quiet past the stale threshold.");
         let disconnects = single(r, "halcyon_feed_disconnects", "Connections closed or failed.");
-        let snapshot_requests = single(r, "halcyon_feed_snapshot_requests", "REST depth snapshots requested.");
-        let lag = family::<IntGauge>(r, "halcyon_feed_lag_ms", "Receive time minus exchange time of the latest event, milliseconds.");
+        let snapshot_requests =
+            single(r, "halcyon_feed_snapshot_requests", "REST depth snapshots requested.");
+        let lag = family::<IntGauge>(
+            r,
+            "halcyon_feed_lag_ms",
+            "Receive time minus exchange time of the latest event, milliseconds.",
+        );
 
-        let lane_events = family::<Counter>(r, "halcyon_lane_events", "Slow-lane events delivered to the feed thread.");
-        let lane_dropped = family::<Counter>(r, "halcyon_lane_dropped", "Slow-lane events dropped (queue full).");
+        let lane_events =
+            family::<Counter>(r, "halcyon_lane_events", "Slow-lane events delivered to the feed thread.");
+        let lane_dropped =
+            family::<Counter>(r, "halcyon_lane_dropped", "Slow-lane events dropped (queue full).");
 
-        let quote_decisions = family::<Counter>(r, "halcyon_quote_decisions", "Quote decisions made by the core.");
-        let orders = family::<Counter>(r, "halcyon_orders", "Order actions sent, by action (new, amend, cancel).");
+        let quote_decisions =
+            family::<Counter>(r, "halcyon_quote_decisions", "Quote decisions made by the core.");
+        let orders =
+            family::<Counter>(r, "halcyon_orders", "Order actions sent, by action (new, amend, cancel).");
         let fills = family::<Counter>(r, "halcyon_fills", "Fills received.");
-        let rejects = family::<Counter>(r, "halcyon_rejects", "Orders rejected by the venue or the risk gate.");
-        let position_lots = family::<IntGauge>(r, "halcyon_position_lots", "Position in the instrument's lots.");
+        let rejects =
+            family::<Counter>(r, "halcyon_rejects", "Orders rejected by the venue or the risk gate.");
+        let position_lots =
+            family::<IntGauge>(r, "halcyon_position_lots", "Position in the instrument's lots.");
         let position_base = family::<FloatGauge>(r, "halcyon_position_base", "Position in base units.");
         let pnl = family::<FloatGauge>(r, "halcyon_pnl_quote", "Profit and loss, quote currency.");
         let fees = family::<FloatGauge>(r, "halcyon_fees_quote", "Fees paid, quote currency.");
-        let risk_state = family::<IntGauge>(r, "halcyon_risk_state", "Risk state: 0 NORMAL, 1 WARNING, 2 CASCADE, 3 COOLDOWN.");
-        let risk_condition = family::<IntGauge>(r, "halcyon_risk_condition", "1 for the current risk state (label condition), 0 for the others.");
+        let risk_state = family::<IntGauge>(
+            r,
+            "halcyon_risk_state",
+            "Risk state: 0 NORMAL, 1 WARNING, 2 CASCADE, 3 COOLDOWN.",
+        );
+        let risk_condition = family::<IntGauge>(
+            r,
+            "halcyon_risk_condition",
+            "1 for the current risk state (label condition), 0 for the others.",
+        );
         let cascade_score = family::<FloatGauge>(r, "halcyon_cascade_score", "Cascade detector score.");
         let toxicity = family::<FloatGauge>(r, "halcyon_toxicity", "Flow toxicity (unitless).");
-        let volatility = family::<FloatGauge>(r, "halcyon_volatility_fast_bps", "Fast realised volatility, basis points.");
-        let half_spread = family::<FloatGauge>(r, "halcyon_half_spread_bps", "Quoted half-spread, basis points.");
+        let volatility =
+            family::<FloatGauge>(r, "halcyon_volatility_fast_bps", "Fast realised volatility, basis points.");
+        let half_spread =
+            family::<FloatGauge>(r, "halcyon_half_spread_bps", "Quoted half-spread, basis points.");
         let book_trusted = family::<IntGauge>(r, "halcyon_book_trusted", "1 when the order book is in sync.");
         let quoting = family::<IntGauge>(r, "halcyon_quoting", "1 when quotes are out.");
         let killed = family::<IntGauge>(r, "halcyon_killed", "1 when the kill switch is latched.");
         let paused = family::<IntGauge>(r, "halcyon_paused", "1 when quoting is paused by the operator.");
-        let instruments_gauge = family::<IntGauge>(r, "halcyon_instruments", "Quoted instruments (1 per instrument label).");
+        let instruments_gauge =
+            family::<IntGauge>(r, "halcyon_instruments", "Quoted instruments (1 per instrument label).");
 
-        let stage_latency_family = family::<IntGauge>(r, "halcyon_stage_latency_ns", "Latency percentiles per stage since start, nanoseconds.");
+        let stage_latency_family = family::<IntGauge>(
+            r,
+            "halcyon_stage_latency_ns",
+            "Latency percentiles per stage since start, nanoseconds.",
+        );
         let uptime_seconds = single(r, "halcyon_uptime_seconds", "Seconds since the metrics were created.");
         r.register(
             "halcyon_build",
             "Build information.",
-            Info::new(vec![("version", env!("CARGO_PKG_VERSION").to_owned()), ("profile", if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned())]),
+            Info::new(vec![
+                ("version", env!("CARGO_PKG_VERSION").to_owned()),
+                ("profile", if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned()),
+            ]),
         );
-        let control_requests = family::<Counter>(r, "halcyon_control_requests", "Control API requests, by command.");
-        let control_unanswered = single(r, "halcyon_control_unanswered", "Control commands the engine did not answer in time.");
+        let control_requests =
+            family::<Counter>(r, "halcyon_control_requests", "Control API requests, by command.");
+        let control_unanswered =
+            single(r, "halcyon_control_unanswered", "Control commands the engine did not answer in time.");
 
         let feed = FeedMetrics {
             frames,
@@ -184,7 +217,8 @@ impl Metrics {
                 int(&instruments_gauge).set(1);
                 InstrumentMetrics {
                     quote_decisions: of(&quote_decisions),
-                    orders: OrderAction::ALL.map(|action| child(&orders, &[("instrument", symbol), ("action", action.name())])),
+                    orders: OrderAction::ALL
+                        .map(|action| child(&orders, &[("instrument", symbol), ("action", action.name())])),
                     fills: of(&fills),
                     rejects: of(&rejects),
                     position_lots: int(&position_lots),
@@ -193,7 +227,8 @@ impl Metrics {
                     fees_quote: float(&fees),
                     risk_state: int(&risk_state),
                     risk_condition: CascadeState::ALL.map(|state| {
-                        let gauge: IntGauge = child(&risk_condition, &[("instrument", symbol), ("condition", state.name())]);
+                        let gauge: IntGauge =
+                            child(&risk_condition, &[("instrument", symbol), ("condition", state.name())]);
                         gauge.set(i64::from(state == CascadeState::Normal));
                         gauge
                     }),
@@ -208,7 +243,14 @@ impl Metrics {
                 }
             })
             .collect();
-        let stage_latency = Metric::ALL.iter().map(|metric| QUANTILES.map(|quantile| child(&stage_latency_family, &[("stage", metric.name()), ("quantile", quantile)]))).collect();
+        let stage_latency = Metric::ALL
+            .iter()
+            .map(|metric| {
+                QUANTILES.map(|quantile| {
+                    child(&stage_latency_family, &[("stage", metric.name()), ("quantile", quantile)])
+                })
+            })
+            .collect();
         for lane in LANES {
             child(&lane_events, &[("lane", lane)]);
             child(&lane_dropped, &[("lane", lane)]);
@@ -250,7 +292,10 @@ impl Metrics {
 
     /// The handles of slow lane `lane` (label `lane`); created on first use (start-up only).
     pub fn lane(&self, lane: &str) -> LaneMetrics {
-        LaneMetrics { events: child(&self.lane_events, &[("lane", lane)]), dropped: child(&self.lane_dropped, &[("lane", lane)]) }
+        LaneMetrics {
+            events: child(&self.lane_events, &[("lane", lane)]),
+            dropped: child(&self.lane_dropped, &[("lane", lane)]),
+        }
     }
 
     /// Sets the latency percentiles of the stage at `stage_index` in
@@ -268,7 +313,16 @@ impl Metrics {
     /// [`publish_latency`](Self::publish_latency) from a histogram summary.
     pub fn publish_percentiles(&self, metric: Metric, percentiles: &Percentiles) {
         if let Some(index) = Metric::ALL.iter().position(|known| *known == metric) {
-            self.publish_latency(index, [percentiles.p50_ns, percentiles.p90_ns, percentiles.p99_ns, percentiles.p999_ns, percentiles.max_ns]);
+            self.publish_latency(
+                index,
+                [
+                    percentiles.p50_ns,
+                    percentiles.p90_ns,
+                    percentiles.p99_ns,
+                    percentiles.p999_ns,
+                    percentiles.max_ns,
+                ],
+            );
         }
     }
 
