@@ -346,7 +346,21 @@ fn metrics_are_served_without_a_token_and_commands_need_one() {
     assert!(inbox.try_next().is_none(), "unauthorized requests never reach the core");
     // Commands have one method each.
     assert_eq!(http(addr, "GET", "/kill", Some(&bearer())).0, 405);
+
+    // An idle keep-alive connection (as a Prometheus scraper keeps) does not hold up shutdown.
+    let mut idle = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).expect("connects");
+    idle.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    idle.write_all(format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).expect("sends");
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).expect("an answer on the kept-alive connection");
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let started = Instant::now();
     server.shutdown();
+    assert!(started.elapsed() < Duration::from_millis(2500), "shutdown took {:?}", started.elapsed());
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
+        "nothing listens after shutdown"
+    );
 }
 
 #[test]
