@@ -19,6 +19,8 @@
 //! - [`pipeline`]: the threads (feed, quoting core, recorder, telemetry), pinning, shutdown.
 //! - [`sys`]: operating-system specifics (core pinning) with a no-op fallback.
 //! - [`bench`](mod@bench): the typical-bot baseline pipeline the tick-to-quote benchmark compares with.
+//! - [`metrics`]: Prometheus metrics: the registry and the hot threads' atomic handles.
+//! - [`control`]: the control API (status, kill, reset, pause, resume) and its HTTP server.
 //! - [`cli`]: the command line.
 //!
 //! ## Guarantees
@@ -30,9 +32,11 @@ pub mod account;
 pub mod bench;
 pub mod cli;
 pub mod clock;
+pub mod control;
 pub mod gateway;
 pub mod latency;
 pub mod live;
+pub mod metrics;
 pub mod order;
 pub mod pipeline;
 pub mod replay;

@@ -14,6 +14,20 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log line format on stderr: `human` (default) or `json` (one JSON object per line).
+    /// Default from `HALCYON_LOG_FORMAT`; the filter comes from `HALCYON_LOG`.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text lines (colours on a terminal).
+    Human,
+    /// JSON lines: `timestamp`, `level`, `target`, `message` and the event's fields.
+    Json,
 }
 
 /// The commands.
@@ -115,6 +129,60 @@ pub enum Command {
     #[command(after_help = "Example:\n  \
         halcyon convert ../shared/data/binance-usdm/btcusdt_20240808.gz --out btcusdt.hev")]
     Convert(ConvertArgs),
+
+    /// Talk to a running engine's control API: print its status, or kill, reset, pause or
+    /// resume quoting. Prints the engine's JSON answer; exits 0 when the engine carried the
+    /// command out, 1 when it refused or could not be reached, 2 on bad arguments.
+    ///
+    /// The token: `--token`, else `--token-file`, else `HALCYON_CONTROL_TOKEN`, else the file
+    /// the engine writes a generated token to (`$XDG_RUNTIME_DIR/halcyon/control.token`, or
+    /// `./.halcyon/control.token`).
+    #[command(after_help = "Examples:\n  \
+        halcyon ctl status\n  \
+        halcyon ctl kill --url http://127.0.0.1:9464 --token-file /run/halcyon/control.token\n  \
+        halcyon ctl reset && halcyon ctl resume")]
+    Ctl(CtlArgs),
+}
+
+/// What `halcyon ctl` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CtlCommand {
+    /// The engine's state.
+    Status,
+    /// Latch the kill switch: cancel every order, stop quoting until `reset`.
+    Kill,
+    /// Clear a latched kill switch.
+    Reset,
+    /// Pull the quotes until `resume`.
+    Pause,
+    /// Quote again after `pause` (after a kill, `reset` first).
+    Resume,
+    /// Print the Prometheus metrics text.
+    Metrics,
+}
+
+/// Arguments of `halcyon ctl`.
+#[derive(Debug, clap::Args)]
+pub struct CtlArgs {
+    /// The command.
+    #[arg(value_enum)]
+    pub command: CtlCommand,
+
+    /// The engine's control URL (its `[control].bind`).
+    #[arg(long, default_value = "http://127.0.0.1:9464")]
+    pub url: String,
+
+    /// The bearer token.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
+    pub token: Option<String>,
+
+    /// A file holding the bearer token (first line).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Give up after this many milliseconds (connect, send, and each read).
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub timeout_ms: u64,
 }
 
 /// How fast a replay releases frames.
