@@ -23,6 +23,7 @@
 //! [replay]                    # sample_interval_ms, data
 //! [stress]                    # optional: a cascade laid over the recording (crate::stress)
 //! [live]                      # live market data: see crate::live::config::LiveConfig
+//! [control]                   # metrics and operator commands: see crate::control::ControlConfig
 //! ```
 //!
 //! Unknown keys are errors (a typo must not silently fall back to a default), and every error
@@ -32,6 +33,7 @@ use super::CliError;
 use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
 use crate::stress::StressConfig;
+use crate::control::ControlConfig;
 use crate::live::config::LiveConfig;
 use crate::venue::VenueConfig;
 use feeds::Instruments;
@@ -70,6 +72,8 @@ struct RawConfig {
     stress: Option<StressConfig>,
     #[serde(default)]
     live: LiveConfig,
+    #[serde(default)]
+    control: ControlConfig,
 }
 
 /// The `[replay]` table: how `halcyon replay` samples, and what it replays by default.
@@ -221,6 +225,8 @@ pub struct EngineConfig {
     pub stress: Option<StressConfig>,
     /// Live market data: endpoints, streams, reconnects (validated).
     pub live: LiveConfig,
+    /// Metrics and the operator's control endpoint of a live run.
+    pub control: ControlConfig,
     /// Where it came from.
     pub source: ConfigSource,
 }
@@ -283,6 +289,7 @@ impl EngineConfig {
             replay: raw.replay,
             stress: raw.stress,
             live: raw.live,
+            control: raw.control,
             source,
         })
     }
@@ -306,6 +313,7 @@ impl EngineConfig {
             "replay": self.replay,
             "stress": self.stress,
             "live": self.live,
+            "control": self.control,
         })
     }
 

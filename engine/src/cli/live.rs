@@ -4,7 +4,7 @@ use super::args::{RecordArgs, RunArgs};
 use super::config::load_instruments;
 use super::engine_config::{EngineConfig, parse_override, with_overrides};
 use super::{CliError, EXIT_OK};
-use crate::live::paper::{PaperOptions, PaperRun, run_paper};
+// use crate::live::paper::{PaperOptions, PaperRun, run_paper};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! [`ControlConfig`]: the `[control]` table.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The control server's settings (`[control]` in the engine configuration).
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 /// # token_file = "/run/halcyon/control.token"
 /// allow_remote = false
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ControlConfig {
     /// Serve the metrics and the control API (default true: the kill switch must be reachable).
@@ -21,7 +21,8 @@ pub struct ControlConfig {
     /// Address to listen on (default `127.0.0.1:9464`; port 0 picks a free port).
     pub bind: String,
     /// The bearer token, inline. Overridden by `token_file` and the `HALCYON_CONTROL_TOKEN`
-    /// environment variable.
+    /// environment variable. Never written into reports.
+    #[serde(skip_serializing)]
     pub token: Option<String>,
     /// A file holding the token (first line, trimmed). Created with a generated token (mode
     /// 0600) if it does not exist.

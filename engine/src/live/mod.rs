@@ -8,3 +8,4 @@
 //! - `paper`: `halcyon run` in paper mode, wiring it all together.
 
 pub mod config;
+pub mod observer;

@@ -33,7 +33,7 @@ const STATUS_LEVELS: usize = 20;
 pub struct LiveObserver<Inner> {
     inner: Inner,
     inbox: Option<ControlInbox>,
-    metrics: Option<(Arc<Metrics>, Vec<InstrumentMetrics>)>,
+    metrics: Option<(Arc<Metrics>, Vec<Published>)>,
     instruments: Instruments,
     clock: TscClock,
     next_metrics: i64,
@@ -91,7 +91,12 @@ impl<Inner> LiveObserver<Inner> {
         let metrics = metrics.map(|metrics| {
             let handles = instruments
                 .iter()
-                .map(|(_, instrument)| metrics.instrument(&instrument.symbol.to_string()))
+                .map(|(_, instrument)| Published {
+                    metrics: metrics.instrument_by_symbol(&instrument.symbol.to_string()),
+                    lot: instrument.lot.to_f64(),
+                    fills: 0,
+                    published: Default::default(),
+                })
                 .collect();
             (metrics, handles)
         });
@@ -186,25 +191,74 @@ impl<Inner> LiveObserver<Inner> {
     }
 
     fn publish<Venue: Gateway>(&mut self, core: &QuotingCore<Venue>) {
-        let Some((metrics, handles)) = &self.metrics else { return };
+        let Some((metrics, handles)) = &mut self.metrics else { return };
         let now = self.clock.now().0;
         if now < self.next_metrics {
             return;
         }
         self.next_metrics = now + METRICS_INTERVAL;
         let stats = core.stats();
-        for instrument in core.quoted_instruments() {
-            let (Some(handle), Some(snapshot)) = (handles.get(instrument.index()), core.snapshot(instrument)) else {
+        let paused = core.is_paused();
+        for (index, instrument) in core.quoted_instruments().enumerate() {
+            let (Some(handle), Some(snapshot)) = (handles.get_mut(instrument.index()), core.snapshot(instrument))
+            else {
                 continue;
             };
+            let Some(metric) = &handle.metrics else { continue };
+            // The core counts decisions and orders for all instruments together; they are
+            // published on the first quoted instrument (one is quoted today).
+            if index == 0 {
+                let previous = handle.published;
+                metric.add_counts(
+                    stats.decisions - previous.decisions,
+                    [
+                        stats.new_orders - previous.new_orders,
+                        stats.replaces - previous.replaces,
+                        stats.cancels - previous.cancels,
+                    ],
+                    (stats.rejected + stats.venue_rejects) - (previous.rejected + previous.venue_rejects),
+                );
+                handle.published = stats;
+            }
+            let fills = snapshot.account.fills();
+            metric.add_fills(fills - handle.fills);
+            handle.fills = fills;
+            let position = snapshot.account.position().0;
+            metric.set_position(position, position as f64 * handle.lot);
+            let mid = snapshot.mid.unwrap_or(f64::NAN);
+            if mid.is_finite() {
+                let fees = rust_decimal::prelude::ToPrimitive::to_f64(&snapshot.account.fees()).unwrap_or(f64::NAN);
+                metric.set_pnl(snapshot.account.pnl_f64(mid), fees);
+                metric.set_signals(
+                    snapshot.toxicity,
+                    snapshot.volatility * 1e4,
+                    snapshot.half_spread_ticks / mid * 1e4,
+                );
+            }
+            metric.set_risk(snapshot.state, snapshot.cascade_score);
             let trusted = core.book(instrument).is_some_and(feeds::OrderBook::is_trusted);
-            handle.publish_core(&snapshot, &stats, trusted, core.is_paused());
+            metric.set_flags(trusted, snapshot.bid.is_some() || snapshot.ask.is_some());
+            metric.set_control(snapshot.killed, paused);
         }
         if now >= self.next_latency {
             self.next_latency = now + LATENCY_INTERVAL;
-            metrics.publish_latency(&core.latency_report());
+            // Once a second: the report is built afresh (a few small allocations).
+            let report = core.latency_report();
+            for metric in crate::latency::Metric::ALL {
+                if let Some(measured) = report.get(metric) {
+                    metrics.publish_percentiles(metric, &measured.all);
+                }
+            }
         }
     }
+}
+
+/// One instrument's metric handles and what was last published of it.
+struct Published {
+    metrics: Option<InstrumentMetrics>,
+    lot: f64,
+    fills: u64,
+    published: crate::pipeline::core::CoreStats,
 }
 
 fn resting<Venue: Gateway>(core: &QuotingCore<Venue>) -> usize {

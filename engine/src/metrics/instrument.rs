@@ -68,6 +68,23 @@ impl InstrumentMetrics {
         self.orders[action as usize].inc();
     }
 
+    /// Several decisions, orders (new, amend, cancel) and rejects at once: a publisher that
+    /// reads the core's counters now and then adds what changed since its last read.
+    #[inline]
+    pub fn add_counts(&self, decisions: u64, orders: [u64; 3], rejects: u64) {
+        self.quote_decisions.inc_by(decisions);
+        for (counter, count) in self.orders.iter().zip(orders) {
+            counter.inc_by(count);
+        }
+        self.rejects.inc_by(rejects);
+    }
+
+    /// Fills since the last call.
+    #[inline]
+    pub fn add_fills(&self, fills: u64) {
+        self.fills.inc_by(fills);
+    }
+
     /// One fill (partial or full).
     #[inline]
     pub fn inc_fills(&self) {
