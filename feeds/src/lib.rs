@@ -6,7 +6,10 @@
 //! - [`fixed`]: exact decimal-string ⇄ integer conversion on a [`Step`] grid.
 //! - [`instrument`]: instrument metadata and the [`Instruments`] registry.
 //! - [`event`]: the 64-byte [`Event`] every consumer reads.
-//! - [`venue`]: exchange protocol decoders (Binance USD-M) and their book sync procedures.
+//! - [`venue`]: exchange protocol decoders (Binance USD-M; Bybit v5 linear
+//!   and Deribit options for signals) and their book sync procedures.
+//! - [`options_board`]: the [`OptionsBoard`] of option tickers, its term structure and the
+//!   [`OptionsReading`] it gives the core.
 //! - [`book`]: the L2 [`OrderBook`] keyed by integer ticks.
 //! - [`inspect`]: the recording inspection behind `halcyon inspect` (counts, gaps, book check).
 //! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
@@ -24,6 +27,7 @@ pub mod event;
 pub mod fixed;
 pub mod inspect;
 pub mod instrument;
+pub mod options_board;
 pub mod recording;
 pub mod units;
 pub mod venue;
@@ -35,4 +39,5 @@ pub use event::{
 };
 pub use fixed::{FixedError, Step};
 pub use instrument::{ContractKind, Instrument, InstrumentError, Instruments};
+pub use options_board::{OptionsBoard, TermStructure};
 pub use units::{E8, InstrumentId, Lots, Nanos, PriceE8, RateE8, Seq, Side, Ticks};
