@@ -132,6 +132,11 @@ impl OptionsBoard {
         }
     }
 
+    /// The newest ticker's `timestamp`: the board's own clock.
+    pub fn newest_timestamp(&self) -> Option<Nanos> {
+        self.tickers.values().map(|ticker| ticker.timestamp).max()
+    }
+
     /// Options held.
     pub fn len(&self) -> usize {
         self.tickers.len()

@@ -60,7 +60,11 @@ fn get_instruments_names_agree_with_their_fields() {
         let frame = frame.unwrap();
         assert!(frame.channel.contains("public/get_instruments"), "{}", frame.channel);
         let list = match decode_frame(frame.payload) {
-            Ok(DeribitMessage::Instruments(list)) => list,
+            Ok(DeribitMessage::Instruments { list, server_time }) => {
+                // usOut: the server's clock, the same day as our receive time.
+                assert!((frame.receive_time.get() - server_time.unwrap().get()).abs() < 86_400_000_000_000);
+                list
+            }
             other => panic!("{}: {other:?}", frame.channel),
         };
         responses += 1;

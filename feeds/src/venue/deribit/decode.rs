@@ -65,7 +65,12 @@ pub fn decode_frame(payload: &mut [u8]) -> Result<DeribitMessage, DeribitError> 
     if let Some(list) = result.as_array()
         && list.first().is_none_or(|first| first.get("instrument_name").is_some())
     {
-        return list.iter().map(instrument).collect::<Result<_, _>>().map(DeribitMessage::Instruments);
+        let server_time = value.get("usOut").and_then(|micros| micros.as_i64()).and_then(Nanos::from_micros);
+        let list = list.iter().map(instrument).collect::<Result<_, _>>()?;
+        return Ok(DeribitMessage::Instruments { list, server_time });
+    }
+    if let Some(index_price) = result.get("index_price").and_then(|price| price.cast_f64()) {
+        return Ok(DeribitMessage::IndexPrice { id, index_price });
     }
     Ok(DeribitMessage::Reply { id })
 }

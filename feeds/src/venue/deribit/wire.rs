@@ -156,7 +156,19 @@ pub enum DeribitMessage {
     /// A notification on another channel (`book.*`, `trades.*`): ignored.
     OtherChannel,
     /// A `public/get_instruments` result.
-    Instruments(Vec<InstrumentInfo>),
+    Instruments {
+        /// The instruments.
+        list: Vec<InstrumentInfo>,
+        /// `usOut`: the server's time when it answered, if given.
+        server_time: Option<Nanos>,
+    },
+    /// A `public/get_index_price` result.
+    IndexPrice {
+        /// The request's `id`.
+        id: u64,
+        /// `index_price`.
+        index_price: f64,
+    },
     /// `{"method":"heartbeat","params":{"type":"test_request"}}`: answer with `public/test`
     /// or the connection is closed.
     TestRequest,
