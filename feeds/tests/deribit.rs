@@ -61,8 +61,13 @@ fn get_instruments_names_agree_with_their_fields() {
         assert!(frame.channel.contains("public/get_instruments"), "{}", frame.channel);
         let list = match decode_frame(frame.payload) {
             Ok(DeribitMessage::Instruments { list, server_time }) => {
-                // usOut: the server's clock, the same day as our receive time.
-                assert!((frame.receive_time.get() - server_time.unwrap().get()).abs() < 86_400_000_000_000);
+                // usOut: the server's clock. BTC and ETH were answered within a second of our
+                // receive time; the SOL and USDC bodies in this file come from 2022 (usOut says
+                // so), stamped with 2021 receive times.
+                let lag = (frame.receive_time.get() - server_time.unwrap().get()).abs();
+                if frame.channel.contains("=BTC&") || frame.channel.contains("=ETH&") {
+                    assert!(lag < 1_000_000_000, "{lag}");
+                }
                 list
             }
             other => panic!("{}: {other:?}", frame.channel),
