@@ -6,8 +6,13 @@
 //! - [`fixed`]: exact decimal-string ⇄ integer conversion on a [`Step`] grid.
 //! - [`instrument`]: instrument metadata and the [`Instruments`] registry.
 //! - [`event`]: the 64-byte [`Event`] every consumer reads.
-//! - [`venue`]: exchange protocol decoders (Binance USD-M) and their book sync procedures.
+//! - [`venue`]: exchange protocol decoders (Binance USD-M; Bybit v5 linear
+//!   and Deribit options for signals) and their book sync procedures.
+//! - [`options_board`]: the [`OptionsBoard`] of option tickers, its term structure and the
+//!   [`OptionsReading`] it gives the core.
 //! - [`book`]: the L2 [`OrderBook`] keyed by integer ticks.
+//! - `lanes` (feature `net`): tokio slow lanes (REST polling, Bybit and Deribit WebSockets)
+//!   feeding a lock-free queue the feed thread drains.
 //! - [`inspect`]: the recording inspection behind `halcyon inspect` (counts, gaps, book check).
 //! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
 //!
@@ -16,14 +21,18 @@
 //!   never through `f64`, never rounded. Off-grid or oversized values are errors.
 //! - Decoding a frame and applying an event allocate nothing once buffers are warm.
 //! - Bad input is an error value, never a panic.
-//! - Nothing here reads a clock, spawns a thread or touches the network: time comes from the
-//!   frames and their recorded receive times.
+//! - Without the `net` feature nothing here reads a clock, spawns a thread or touches the
+//!   network: time comes from the frames and their recorded receive times. `lanes` (feature
+//!   `net`) is the one exception, and it runs off the hot path on its own tokio runtime.
 
 pub mod book;
 pub mod event;
 pub mod fixed;
 pub mod inspect;
 pub mod instrument;
+#[cfg(feature = "net")]
+pub mod lanes;
+pub mod options_board;
 pub mod recording;
 pub mod units;
 pub mod venue;
@@ -35,4 +44,5 @@ pub use event::{
 };
 pub use fixed::{FixedError, Step};
 pub use instrument::{ContractKind, Instrument, InstrumentError, Instruments};
+pub use options_board::{OptionsBoard, TermStructure};
 pub use units::{E8, InstrumentId, Lots, Nanos, PriceE8, RateE8, Seq, Side, Ticks};
