@@ -24,6 +24,7 @@
 //! [stress]                    # optional: a cascade laid over the recording (crate::stress)
 //! [live]                      # live market data: see crate::live::config::LiveConfig
 //! [control]                   # metrics and operator commands: see crate::control::ControlConfig
+//! [lanes]                     # slow lanes: see feeds::lanes::LanesConfig
 //! ```
 //!
 //! Unknown keys are errors (a typo must not silently fall back to a default), and every error
@@ -34,6 +35,7 @@ use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
 use crate::stress::StressConfig;
 use crate::control::ControlConfig;
+use feeds::lanes::LanesConfig;
 use crate::live::config::LiveConfig;
 use crate::venue::VenueConfig;
 use feeds::Instruments;
@@ -74,6 +76,8 @@ struct RawConfig {
     live: LiveConfig,
     #[serde(default)]
     control: ControlConfig,
+    #[serde(default)]
+    lanes: LanesConfig,
 }
 
 /// The `[replay]` table: how `halcyon replay` samples, and what it replays by default.
@@ -227,6 +231,8 @@ pub struct EngineConfig {
     pub live: LiveConfig,
     /// Metrics and the operator's control endpoint of a live run.
     pub control: ControlConfig,
+    /// Slow lanes of a live run: REST (snapshots, open interest), Bybit, Deribit (validated).
+    pub lanes: LanesConfig,
     /// Where it came from.
     pub source: ConfigSource,
 }
@@ -269,6 +275,7 @@ impl EngineConfig {
             stress.validate().map_err(|e| error(e.to_string()))?;
         }
         raw.live.validate().map_err(error)?;
+        raw.lanes.validate().map_err(|e| error(e.to_string()))?;
         let (feed_core, quoting_core) = if raw.threads.pin {
             (Some(raw.threads.feed_core), Some(raw.threads.quoting_core))
         } else {
@@ -290,6 +297,7 @@ impl EngineConfig {
             stress: raw.stress,
             live: raw.live,
             control: raw.control,
+            lanes: raw.lanes,
             source,
         })
     }
@@ -314,6 +322,7 @@ impl EngineConfig {
             "stress": self.stress,
             "live": self.live,
             "control": self.control,
+            "lanes": self.lanes,
         })
     }
 
@@ -445,6 +454,9 @@ mod tests {
         assert_eq!(config.simulator, VenueConfig::default());
         assert_eq!(config.replay, ReplayConfig::default());
         assert_eq!(config.stress, None);
+        assert_eq!(config.live, LiveConfig::default());
+        assert_eq!(config.control, ControlConfig::default());
+        assert_eq!(config.lanes, LanesConfig::default());
     }
 
     #[test]

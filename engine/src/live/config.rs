@@ -3,8 +3,8 @@
 //! ```toml
 //! [live]
 //! mode = "paper"                           # simulated fills ([simulator]); "live" comes with the order gateway
-//! ws_url = "wss://fstream.binance.com"     # Binance USD-M market streams (combined: /stream?streams=...)
-//! rest_url = "https://fapi.binance.com"    # depth snapshots, open interest
+//! ws_url = "wss://fstream.binance.com"     # Binance USD-M market streams (combined: /stream?streams=...);
+//!                                          # REST (snapshots, open interest) is [lanes] rest_url
 //! streams = ["depth@0ms", "bookTicker", "trade", "forceOrder", "markPrice@1s"]
 //! snapshot_limit = 1000                    # levels per side of a REST depth snapshot
 //! resync_interval_ms = 1000                # least time between two snapshot requests of one symbol
@@ -52,8 +52,6 @@ pub struct LiveConfig {
     pub mode: RunMode,
     /// WebSocket base URL of the market streams (`ws://` for a local venue, `wss://` for Binance).
     pub ws_url: String,
-    /// REST base URL (depth snapshots, open interest).
-    pub rest_url: String,
     /// Streams subscribed for each quoted symbol, Binance's names without the symbol.
     pub streams: Vec<String>,
     /// Levels per side of a REST depth snapshot (5, 10, 20, 50, 100, 500 or 1000).
@@ -90,7 +88,6 @@ impl Default for LiveConfig {
         LiveConfig {
             mode: RunMode::Paper,
             ws_url: "wss://fstream.binance.com".to_owned(),
-            rest_url: "https://fapi.binance.com".to_owned(),
             streams: ["depth@0ms", "bookTicker", "trade", "forceOrder", "markPrice@1s"]
                 .into_iter()
                 .map(str::to_owned)
@@ -115,13 +112,8 @@ impl Default for LiveConfig {
 impl LiveConfig {
     /// Checks every value; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
-        for (key, url, schemes) in [
-            ("live.ws_url", &self.ws_url, ["ws://", "wss://"]),
-            ("live.rest_url", &self.rest_url, ["http://", "https://"]),
-        ] {
-            if !schemes.iter().any(|scheme| url.starts_with(scheme)) {
-                return Err(format!("{key} = {url:?}: must start with {} or {}", schemes[0], schemes[1]));
-            }
+        if !(self.ws_url.starts_with("ws://") || self.ws_url.starts_with("wss://")) {
+            return Err(format!("live.ws_url = {:?}: must start with ws:// or wss://", self.ws_url));
         }
         if self.streams.is_empty() {
             return Err("live.streams is empty: subscribe at least the depth stream".to_owned());
@@ -202,7 +194,7 @@ mod tests {
     fn bad_values_name_their_key() {
         let cases: [(fn(&mut LiveConfig), &str); 6] = [
             (|c| c.ws_url = "http://x".into(), "live.ws_url"),
-            (|c| c.rest_url = "ftp://x".into(), "live.rest_url"),
+            (|c| c.ws_url = "ftp://x".into(), "live.ws_url"),
             (|c| c.streams = vec!["bookTicker".into()], "no depth stream"),
             (|c| c.snapshot_limit = 7, "live.snapshot_limit"),
             (|c| c.max_backoff_ms = 1, "live.max_backoff_ms"),

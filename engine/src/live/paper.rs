@@ -91,7 +91,7 @@ pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: Pape
 
     let metrics = Arc::new(Metrics::new(&names.iter().map(String::as_str).collect::<Vec<_>>()));
     let (inbox, control) = if config.control.enabled {
-        let (inbox, sender) = ControlInbox::with_capacity(16);
+        let (inbox, sender) = ControlInbox::with_capacity(config.control.inbox_capacity);
         let server = ControlServer::start(&config.control, metrics.clone(), sender, runtime.handle())
             .map_err(|error| config_error(format!("control: {error}")))?;
         tracing::info!(addr = %server.addr(), "control endpoint listening");
@@ -103,10 +103,10 @@ pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: Pape
         (None, None)
     };
 
-    let queue = LaneQueue::with_capacity(LANE_QUEUE_CAPACITY);
-    let lanes = SlowLanes::start(&lanes_config(config), instruments, queue.clone(), runtime.handle())
+    let queue = LaneQueue::new(LANE_QUEUE_CAPACITY);
+    let lanes = SlowLanes::start_on(runtime.handle(), &config.lanes, instruments, queue.clone())
         .map_err(|error| config_error(format!("lanes: {error}")))?;
-    let (requests, responses) = lanes.snapshot_channels();
+    let (requests, responses) = (lanes.snapshot_requests(), lanes.snapshot_responses());
 
     if !options.no_signal_handler {
         let stop = options.stop.clone();

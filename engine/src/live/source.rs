@@ -30,23 +30,16 @@ use crate::pipeline::FeedSource;
 use crate::pipeline::feed::{FeedHandler, FeedStats, FrameInput};
 use crate::ring::{Producer, WaitStrategy};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use feeds::lanes::{LaneQueue, SnapshotRequest, SnapshotResponse};
+use feeds::lanes::{LaneQueue, SnapshotRequest, SnapshotResponse, wall_clock};
 use feeds::net::{FrameTap, MarketStream, StreamEvent, StreamHandler};
 use feeds::{Event, FrameEnd, InstrumentId, Nanos};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 
 /// Slow-lane events published per loop turn at most (the socket comes first).
 const LANE_EVENTS_PER_TURN: usize = 64;
-
-/// Wall-clock nanoseconds since the UNIX epoch: the receive time live events carry, as
-/// recordings do (a vDSO clock read, not a system call).
-pub fn wall_clock_ns() -> Nanos {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Nanos(i64::try_from(now.as_nanos()).unwrap_or(i64::MAX))
-}
 
 /// A subscribed symbol's snapshot bookkeeping.
 struct SnapshotSlot {
@@ -180,7 +173,7 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
     #[inline]
     fn on_frame(&mut self, payload: &mut [u8], _connection: feeds::net::ConnectionId) {
         let in_hand = self.clock.now();
-        let receive_time = wall_clock_ns();
+        let receive_time = wall_clock();
         if let Some(tap) = self.tap.as_deref_mut() {
             tap.push(receive_time, payload);
         }
@@ -201,7 +194,7 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
                 self.connected = false;
                 self.disconnected = true;
                 tracing::warn!(?event, "market stream lost; books untrusted until resynced");
-                self.feed.on_disconnect(wall_clock_ns(), self.clock, self.producer, self.wait);
+                self.feed.on_disconnect(wall_clock(), self.clock, self.producer, self.wait);
             }
             StreamEvent::RolledOver { .. } => {
                 self.stats.rollovers += 1;

@@ -53,7 +53,7 @@ pub enum LanesConfigError {
 }
 
 /// The slow lanes' configuration. Defaults are documented per field.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LanesConfig {
     /// Binance USD-M REST base URL. Default `https://fapi.binance.com`.
@@ -87,7 +87,7 @@ impl Default for LanesConfig {
 }
 
 /// `[lanes.bybit]`: the Bybit v5 public linear WebSocket lane.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BybitLaneConfig {
     /// Run the lane. Default true.
@@ -128,7 +128,7 @@ impl Default for BybitLaneConfig {
 }
 
 /// `[lanes.deribit]`: the Deribit options lane.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeribitLaneConfig {
     /// Run the lane. Default true.
