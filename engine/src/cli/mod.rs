@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod replay;
 pub mod simulate;
 pub mod sweep;
+pub mod venue;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -96,6 +97,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
         args::Command::Convert(arguments) => replay::convert(&arguments),
         args::Command::Sweep(arguments) => sweep::run(&arguments),
         args::Command::Simulate(args::SimulateCommand::Market(arguments)) => simulate::market(&arguments),
+        args::Command::Venue(arguments) => venue::run(&arguments),
     };
     match result {
         Ok(status) => status,

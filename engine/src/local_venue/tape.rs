@@ -1,5 +1,5 @@
 //! [`Tape`]: a recording made ready to serve: its frames from the first REST depth snapshot
-//! on, each with its stream name, its verbatim bytes and, for depth diffs, the decoded levels
+//! on (and the diffs recorded just before it that reach past its `lastUpdateId`), each with its stream name, its verbatim bytes and, for depth diffs, the decoded levels
 //! the venue's own book needs.
 //!
 //! Frames are classified with feeds' Binance decoder ([`Decoder`]), so any recording halcyon
@@ -117,7 +117,7 @@ pub struct TapeSymbol {
 pub struct TapeStats {
     /// Frames read from the recording.
     pub frames_read: u64,
-    /// Frames before the first snapshot (not served).
+    /// Frames before the first snapshot that are not served (older than it).
     pub before_snapshot: u64,
     /// Frames the decoder rejected (sent anyway when they carry a stream name).
     pub undecodable: u64,
@@ -129,13 +129,16 @@ pub struct TapeStats {
 #[derive(Debug)]
 pub struct Tape {
     /// Frames from the first REST snapshot on (the snapshot itself is
-    /// [`TapeSymbol::initial`]).
+    /// [`TapeSymbol::initial`]), starting with the earlier-received diffs whose `u` reaches the
+    /// snapshot's `lastUpdateId` and the frames between them (Binance's sync steps 3–4: those
+    /// diffs come after the snapshot in exchange terms).
     pub frames: Vec<TapeFrame>,
     /// Stream names, as recorded.
     pub streams: Vec<String>,
     /// Symbols seen.
     pub symbols: Vec<TapeSymbol>,
-    /// Receive time of the starting snapshot: replay time 0.
+    /// Receive time of the first frame served (or of the snapshot if none precedes it):
+    /// replay time 0.
     pub start_time: Nanos,
     /// Load counters.
     pub stats: TapeStats,
@@ -220,6 +223,8 @@ struct TapeBuilder<'i> {
     decoder: Decoder,
     scratch: Vec<u8>,
     frames: Vec<TapeFrame>,
+    /// Frames before the first snapshot, until it is found.
+    pending: Vec<TapeFrame>,
     streams: Vec<String>,
     stream_index: HashMap<String, StreamIndex>,
     symbols: Vec<TapeSymbol>,
@@ -236,6 +241,7 @@ impl<'i> TapeBuilder<'i> {
             decoder: Decoder::new(instruments.clone()),
             scratch: Vec::with_capacity(64 * 1024),
             frames: Vec::new(),
+            pending: Vec::new(),
             streams: Vec::new(),
             stream_index: HashMap::new(),
             symbols: Vec::new(),
@@ -260,7 +266,7 @@ impl<'i> TapeBuilder<'i> {
         if decoded.is_none() {
             self.stats.undecodable += 1;
         }
-        let decoded = decoded.unwrap_or(Decoded::Other(None, None));
+        let decoded = decoded.unwrap_or(Decoded::Other(None));
         if let Decoded::Snapshot(snapshot) = decoded {
             let symbol = match self.symbol_of(snapshot.instrument) {
                 Some(symbol) => symbol,
@@ -272,7 +278,21 @@ impl<'i> TapeBuilder<'i> {
             entry.qty_decimals = entry.qty_decimals.max(qty_decimals);
             let snapshot = TapeSnapshot { symbol, ..snapshot.book };
             if self.start_time.is_none() {
-                self.start_time = Some(receive_time);
+                // Binance's steps 3–4: diffs received before the snapshot whose `u` reaches its
+                // `lastUpdateId` are after it in exchange terms (the first straddles it). They
+                // are served, with the frames between them, so the first diff a client gets
+                // chains to the snapshot.
+                let first = self.pending.iter().position(|frame| match &frame.item {
+                    TapeItem::Stream { diff: Some(diff), .. } => {
+                        diff.symbol == symbol && diff.last_update_id >= snapshot.last_update_id
+                    }
+                    _ => false,
+                });
+                let kept = first.map_or(Vec::new(), |first| self.pending.split_off(first));
+                self.stats.before_snapshot = self.pending.len() as u64;
+                self.pending = Vec::new();
+                self.start_time = Some(kept.first().map_or(receive_time, |frame| frame.receive_time));
+                self.frames = kept;
                 self.symbols[symbol].initial = Some(snapshot);
             } else {
                 self.frames.push(TapeFrame {
@@ -283,19 +303,12 @@ impl<'i> TapeBuilder<'i> {
             }
             return;
         }
-        if self.start_time.is_none() {
-            self.stats.before_snapshot += 1;
-            return;
-        }
         let (diff, kind_symbol) = match decoded {
             Decoded::Diff(instrument, diff) => match self.symbol_of(instrument) {
                 Some(symbol) => (Some(Box::new(TapeDiff { symbol, ..*diff })), Some(instrument)),
                 None => (None, Some(instrument)),
             },
-            Decoded::Other(kind, instrument) => {
-                let _ = kind;
-                (None, instrument)
-            }
+            Decoded::Other(instrument) => (None, instrument),
             Decoded::Snapshot(_) => (None, None),
         };
         let bytes = Bytes::copy_from_slice(payload);
@@ -332,11 +345,12 @@ impl<'i> TapeBuilder<'i> {
                 stream
             }
         };
-        self.frames.push(TapeFrame {
-            index,
-            receive_time,
-            item: TapeItem::Stream { stream, combined, raw, diff },
-        });
+        let frame = TapeFrame { index, receive_time, item: TapeItem::Stream { stream, combined, raw, diff } };
+        if self.start_time.is_none() {
+            self.pending.push(frame);
+        } else {
+            self.frames.push(frame);
+        }
     }
 
     /// The `"e"` event type of a bare payload.
@@ -387,7 +401,7 @@ impl<'i> TapeBuilder<'i> {
 enum Decoded {
     Diff(InstrumentId, Box<TapeDiff>),
     Snapshot(SnapshotOf),
-    Other(Option<MessageKind>, Option<InstrumentId>),
+    Other(Option<InstrumentId>),
 }
 
 struct SnapshotOf {
@@ -423,8 +437,8 @@ impl From<Message<'_>> for Decoded {
                     asks: levels(snapshot.asks),
                 },
             }),
-            Message::Event(kind, event) => Decoded::Other(Some(kind), Some(event.instrument)),
-            Message::Ignored(kind) => Decoded::Other(Some(kind), None),
+            Message::Event(_, event) => Decoded::Other(Some(event.instrument)),
+            Message::Ignored(_) => Decoded::Other(None),
         }
     }
 }
