@@ -22,9 +22,32 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use feeds::venue::binance::VENUE;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// `/fapi/v1/depth`, fields in Binance's order (a `json!` map would sort them).
+#[derive(Serialize)]
+struct DepthResponse {
+    #[serde(rename = "lastUpdateId")]
+    last_update_id: u64,
+    #[serde(rename = "E")]
+    event_ms: i64,
+    #[serde(rename = "T")]
+    transaction_ms: i64,
+    bids: Vec<[String; 2]>,
+    asks: Vec<[String; 2]>,
+}
+
+/// `/fapi/v1/openInterest`, fields in Binance's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenInterestResponse {
+    open_interest: String,
+    symbol: String,
+    time: i64,
+}
 
 /// Depth limits Binance accepts.
 pub const DEPTH_LIMITS: [usize; 7] = [5, 10, 20, 50, 100, 500, 1000];
@@ -91,13 +114,13 @@ pub(crate) async fn depth(State(shared): State<Arc<Shared>>, Query(params): Para
         let state = shared.state();
         state.books[symbol].top(&shared.tape.symbols[symbol], limit)
     };
-    Json(json!({
-        "lastUpdateId": book.last_update_id,
-        "E": book.exchange_ms,
-        "T": book.exchange_ms,
-        "bids": book.bids,
-        "asks": book.asks,
-    }))
+    Json(DepthResponse {
+        last_update_id: book.last_update_id,
+        event_ms: book.exchange_ms,
+        transaction_ms: book.exchange_ms,
+        bids: book.bids,
+        asks: book.asks,
+    })
     .into_response()
 }
 
@@ -121,8 +144,12 @@ pub(crate) async fn open_interest_handler(
     let minute = u64::try_from(elapsed_ns / 60_000_000_000).unwrap_or(0);
     let info = &shared.tape.symbols[symbol];
     let value = open_interest(&shared.config.open_interest, minute, info.qty_decimals);
-    Json(json!({"openInterest": format!("{value:.prec$}", prec = info.qty_decimals as usize), "symbol": info.name, "time": time}))
-        .into_response()
+    Json(OpenInterestResponse {
+        open_interest: format!("{value:.prec$}", prec = info.qty_decimals as usize),
+        symbol: info.name.clone(),
+        time,
+    })
+    .into_response()
 }
 
 /// `GET /fapi/v1/exchangeInfo`.
