@@ -8,6 +8,8 @@
 //! - [`gateway`]: where order messages go and the venue's execution reports; the counting
 //!   gateway of the benchmark.
 //! - [`account`]: position, cash and fees per instrument, exact (`rust_decimal`).
+//! - [`local_venue`]: a recording served on loopback with Binance USD-M's protocol (`halcyon venue`),
+//!   with faults; the test venue of the live feed.
 //! - [`venue`]: the simulated exchange of replay and paper mode: queue position, latency,
 //!   fees.
 //! - [`replay`]: `halcyon replay` and sweeps: the engine on a recording, with a summary.
@@ -36,6 +38,7 @@ pub mod control;
 pub mod gateway;
 pub mod latency;
 pub mod live;
+pub mod local_venue;
 pub mod metrics;
 pub mod order;
 pub mod pipeline;

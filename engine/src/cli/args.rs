@@ -142,6 +142,17 @@ pub enum Command {
         halcyon ctl kill --url http://127.0.0.1:9464 --token-file /run/halcyon/control.token\n  \
         halcyon ctl reset && halcyon ctl resume")]
     Ctl(CtlArgs),
+
+    /// Serve a recording on loopback as a Binance USD-M venue: WebSocket market streams
+    /// (`/stream?streams=..`, `/ws/<name>`, live SUBSCRIBE), REST `/fapi/v1/depth`,
+    /// `exchangeInfo`, `openInterest` (synthetic), with injectable faults and control endpoints
+    /// (`/venue/status`, `/venue/book`, `/venue/pause`, `/venue/resume`, `/venue/fault`).
+    /// Prints its URLs and port, then serves until Ctrl-C.
+    #[command(after_help = "Examples:\n  \
+        halcyon venue --data ../shared/data/binance-usdm/btcusdt_20240808.gz\n  \
+        halcyon venue --data ../shared/data/binance-usdm/btcusdt_20240808.gz --port 0 --speed 10 --config configs/venue.toml\n  \
+        curl -XPOST localhost:PORT/venue/fault -d '{\"kind\":\"gap\",\"diffs\":2}'")]
+    Venue(VenueArgs),
 }
 
 /// What `halcyon ctl` asks.
@@ -183,6 +194,54 @@ pub struct CtlArgs {
     /// Give up after this many milliseconds (connect, send, and each read).
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub timeout_ms: u64,
+}
+
+/// `halcyon venue`.
+#[derive(Debug, clap::Args)]
+pub struct VenueArgs {
+    /// The recording to serve (any frame format `halcyon inspect` reads); the replay starts at
+    /// its first REST depth snapshot.
+    #[arg(long, value_name = "RECORDING")]
+    pub data: PathBuf,
+
+    /// Port to listen on; 0 picks a free one (printed). Default: the config's, else 0.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// Address to listen on. Default: the config's, else 127.0.0.1.
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<String>,
+
+    /// Replay speed: recorded gaps are divided by it; 0 sends as fast as clients take.
+    /// Default: the config's, else 1.
+    #[arg(long)]
+    pub speed: Option<f64>,
+
+    /// Venue configuration (`configs/venue.toml`: timings, synthetic open interest, faults).
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// When the replay clock starts. Default: the config's, else `first-client`.
+    #[arg(long, value_enum)]
+    pub start: Option<VenueStart>,
+
+    /// Exit once every frame has been sent.
+    #[arg(long)]
+    pub exit_at_end: bool,
+
+    /// Instrument definitions. Default: `configs/instruments.toml` if it exists, else the
+    /// built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub instruments: Option<PathBuf>,
+}
+
+/// When `halcyon venue` starts its replay clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VenueStart {
+    /// When the first WebSocket client connects.
+    FirstClient,
+    /// At once.
+    Now,
 }
 
 /// How fast a replay releases frames.

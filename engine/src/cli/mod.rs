@@ -16,6 +16,7 @@ pub mod live;
 pub mod replay;
 pub mod simulate;
 pub mod sweep;
+pub mod venue;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -147,6 +148,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
         args::Command::Sweep(arguments) => sweep::run(&arguments),
         args::Command::Simulate(args::SimulateCommand::Market(arguments)) => simulate::market(&arguments),
         args::Command::Ctl(arguments) => Ok(ctl::run(&arguments)),
+        args::Command::Venue(arguments) => venue::run(&arguments),
     };
     match result {
         Ok(status) => status,
