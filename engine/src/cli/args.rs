@@ -558,6 +558,47 @@ pub enum BenchCommand {
     #[command(after_help = "Example:\n  \
         halcyon bench backtest --data ../shared/data/binance-usdm/btcusdt_20240808.gz")]
     Backtest(BacktestArgs),
+
+    /// Wire-to-quote latency over loopback: a local venue (`halcyon venue`'s server, in this
+    /// process) serves the recording over Binance's protocol; the engine runs in paper mode
+    /// against it (WebSocket, REST snapshot, book procedure, core, risk, simulated fills). For
+    /// every depth diff, the time from the venue's socket write to the end of the quote
+    /// decision the frame caused, on one monotonic clock. Prints p50/p90/p99/p99.9/max.
+    ///
+    /// Runs unpinned with the feed thread waiting in epoll unless `--busy-poll`: the venue
+    /// needs a core too.
+    #[command(after_help = "Example:\n  \
+        halcyon bench wire-to-quote --data ../shared/data/binance-usdm/btcusdt_20240808.gz --seconds 60 --speed 4")]
+    WireToQuote(WireToQuoteArgs),
+}
+
+/// Arguments of `halcyon bench wire-to-quote`.
+#[derive(Debug, clap::Args)]
+pub struct WireToQuoteArgs {
+    /// The recording the venue serves.
+    #[arg(long, value_name = "RECORDING")]
+    pub data: PathBuf,
+
+    /// Serve this many seconds of the recording (from its first snapshot on).
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds: f64,
+
+    /// Replay speed (1 = the recording's own pace).
+    #[arg(long, default_value_t = 4.0)]
+    pub speed: f64,
+
+    /// The feed thread polls its socket without sleeping (holds a core).
+    #[arg(long)]
+    pub busy_poll: bool,
+
+    /// Engine configuration (strategy, risk, simulator). Default: `configs/halcyon.toml` if it
+    /// exists, else the built-in copy.
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `halcyon bench backtest`.

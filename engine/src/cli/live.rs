@@ -1,10 +1,11 @@
 //! `halcyon run` (paper mode) and `halcyon record`.
 
-use super::args::{RecordArgs, RunArgs};
+use super::args::{RecordArgs, RunArgs, WireToQuoteArgs};
+use crate::live::config::PollMode;
 use super::config::load_instruments;
 use super::engine_config::{EngineConfig, parse_override, with_overrides};
 use super::{CliError, EXIT_OK};
-// use crate::live::paper::{PaperOptions, PaperRun, run_paper};
+use crate::live::paper::{PaperOptions, PaperRun, run_paper};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -122,4 +123,104 @@ pub fn record(arguments: &RecordArgs) -> Result<u8, CliError> {
 
 fn display(path: &PathBuf) -> String {
     path.display().to_string()
+}
+
+/// Depth frames at the start of a wire-to-quote run left out (the book's sync: diffs buffered
+/// before the snapshot are decided long after they were written).
+const WIRE_TO_QUOTE_WARMUP: usize = 200;
+
+/// Runs `halcyon bench wire-to-quote`; returns the exit status.
+pub fn wire_to_quote(arguments: &WireToQuoteArgs) -> Result<u8, CliError> {
+    use crate::local_venue::{LocalVenue, Tape, VenueConfig};
+    if !(arguments.speed > 0.0 && arguments.seconds > 0.0) {
+        return Err(CliError::Argument("--speed and --seconds must be positive".into()));
+    }
+    let mut config = load(arguments.config.as_deref(), &[])?;
+    let (instruments, _) = load_instruments(None, None)?;
+    let mut reader = feeds::recording::open_frames(&arguments.data)?;
+    let (frames, errors) = feeds::inspect::OwnedFrame::read_all(reader.as_mut());
+    if let Some(error) = errors.iter().find(|error| error.is_fatal()) {
+        return Err(CliError::Argument(error.to_string()));
+    }
+    let first = frames.first().map_or(0, |frame| frame.receive_time.0);
+    let span = (arguments.seconds * 1e9) as i64;
+    let kept = frames.iter().take_while(|frame| frame.receive_time.0 - first < span);
+    let tape = Tape::from_frames(
+        kept.map(|frame| (frame.receive_time, frame.channel.as_str(), frame.payload.clone())),
+        &instruments,
+    )
+    .map_err(|error| CliError::Argument(format!("venue: {error}")))?;
+    let mut venue_config = VenueConfig::new(instruments.clone());
+    venue_config.speed = arguments.speed;
+    venue_config.stamp_writes = true;
+    let venue = LocalVenue::start_tape(venue_config, std::sync::Arc::new(tape))
+        .map_err(|error| CliError::Argument(format!("venue: {error}")))?;
+
+    config.feed_core = None;
+    config.quoting_core = None;
+    config.live.ws_url = format!("ws://{}", venue.addr());
+    config.live.poll = if arguments.busy_poll { PollMode::Busy } else { PollMode::Epoll };
+    config.live.stop_when_idle_ms = 1500;
+    config.lanes.rest_url = venue.rest_url();
+    config.lanes.open_interest_interval_s = 0;
+    config.lanes.bybit.enabled = false;
+    config.lanes.deribit.enabled = false;
+    config.control.enabled = false;
+    let options = PaperOptions { no_signal_handler: true, decision_stamps: 1 << 20, ..PaperOptions::default() };
+    let paper = run_paper(&config, &instruments, options)?;
+    let written = venue.write_stamps();
+    venue.shutdown();
+
+    let written: std::collections::HashMap<u64, std::time::Instant> =
+        written.iter().filter(|stamp| stamp.update_id != 0).map(|stamp| (stamp.update_id, stamp.at)).collect();
+    let decided = paper.stamps.map(|stamps| stamps.decided).unwrap_or_default();
+    let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)
+        .map_err(|error| CliError::Argument(error.to_string()))?;
+    let mut matched = 0_u64;
+    for (update_id, at) in decided.iter().skip(WIRE_TO_QUOTE_WARMUP) {
+        if let Some(write) = written.get(update_id) {
+            let nanos = u64::try_from(at.saturating_duration_since(*write).as_nanos()).unwrap_or(u64::MAX);
+            let _ = histogram.record(nanos.clamp(1, 10_000_000_000));
+            matched += 1;
+        }
+    }
+    let quantile = |q: f64| histogram.value_at_quantile(q);
+    let result = serde_json::json!({
+        "data": arguments.data.display().to_string(),
+        "seconds": arguments.seconds,
+        "speed": arguments.speed,
+        "poll": if arguments.busy_poll { "busy" } else { "epoll" },
+        "depth_frames_written": written.len(),
+        "depth_frames_decided": decided.len(),
+        "measured": matched,
+        "warmup_skipped": WIRE_TO_QUOTE_WARMUP,
+        "wire_to_quote_ns": {
+            "p50": quantile(0.5), "p90": quantile(0.9), "p99": quantile(0.99),
+            "p999": quantile(0.999), "max": histogram.max(),
+        },
+        "feed": paper.feed,
+        "frames": paper.run.summary.frames,
+    });
+    if arguments.json {
+        println!("{}", serde_json::to_string_pretty(&result).map_err(|error| CliError::Argument(error.to_string()))?);
+    } else {
+        println!(
+            "wire-to-quote over loopback ({} depth frames measured of {} written; {} s of {} at {}x, feed {}):",
+            matched,
+            written.len(),
+            arguments.seconds,
+            arguments.data.display(),
+            arguments.speed,
+            if arguments.busy_poll { "busy-polling" } else { "in epoll" },
+        );
+        println!(
+            "  p50 {:.1} us  p90 {:.1} us  p99 {:.1} us  p99.9 {:.1} us  max {:.1} us",
+            quantile(0.5) as f64 / 1e3,
+            quantile(0.9) as f64 / 1e3,
+            quantile(0.99) as f64 / 1e3,
+            quantile(0.999) as f64 / 1e3,
+            histogram.max() as f64 / 1e3,
+        );
+    }
+    Ok(if matched > 0 { EXIT_OK } else { super::EXIT_DATA_PROBLEMS })
 }

@@ -139,6 +139,7 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
         args::Command::Inspect(arguments) => inspect::run(&arguments),
         args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),
         args::Command::Bench(args::BenchCommand::Backtest(arguments)) => backtest::run(&arguments),
+        args::Command::Bench(args::BenchCommand::WireToQuote(arguments)) => live::wire_to_quote(&arguments),
         args::Command::Simulate(args::SimulateCommand::AsPaper(arguments)) => simulate::as_paper(&arguments),
         args::Command::Explain(arguments) => explain::run(&arguments),
         args::Command::Replay(arguments) => replay::run(&arguments),

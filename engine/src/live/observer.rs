@@ -51,6 +51,10 @@ pub struct LiveObserver<Inner> {
     stamps: Option<DecisionStamps>,
     /// Pause the core at the first event.
     pause_at_start: bool,
+    /// Feed lag gauges, and the last frame's lag (receive − exchange time, ms) per quoted
+    /// instrument.
+    feed_metrics: Option<crate::metrics::FeedMetrics>,
+    lag_ms: Vec<i64>,
 }
 
 /// When each depth frame's quote decision was done, by the frame's final update id `u` (the
@@ -88,6 +92,7 @@ impl<Inner> LiveObserver<Inner> {
         instruments: &Instruments,
         clock: TscClock,
     ) -> LiveObserver<Inner> {
+        let feed_metrics = metrics.as_ref().map(|metrics| metrics.feed());
         let metrics = metrics.map(|metrics| {
             let handles = instruments
                 .iter()
@@ -115,6 +120,8 @@ impl<Inner> LiveObserver<Inner> {
             trusted: false,
             stamps: None,
             pause_at_start: false,
+            feed_metrics,
+            lag_ms: vec![0; instruments.len()],
         }
     }
 
@@ -181,9 +188,12 @@ impl<Inner> LiveObserver<Inner> {
                 core.pause(now);
                 Reply::ok(serde_json::json!({ "paused": true, "resting_orders": resting(core) }))
             }
+            Command::Resume if core.is_killed() => {
+                Reply::refused("the kill switch is latched: reset first, then resume")
+            }
             Command::Resume => {
                 core.resume();
-                Reply::ok(serde_json::json!({ "paused": false, "killed": core.is_killed() }))
+                Reply::ok(serde_json::json!({ "paused": false, "killed": false }))
             }
             Command::Status => Reply::ok(status(core, &self.instruments)),
         };
@@ -239,6 +249,9 @@ impl<Inner> LiveObserver<Inner> {
             let trusted = core.book(instrument).is_some_and(feeds::OrderBook::is_trusted);
             metric.set_flags(trusted, snapshot.bid.is_some() || snapshot.ask.is_some());
             metric.set_control(snapshot.killed, paused);
+            if let (Some(feed), Some(&lag)) = (&self.feed_metrics, self.lag_ms.get(instrument.index())) {
+                feed.set_lag_ms(index, lag);
+            }
         }
         if now >= self.next_latency {
             self.next_latency = now + LATENCY_INTERVAL;
@@ -334,6 +347,11 @@ impl<Venue: Gateway, Inner: CoreObserver<Venue>> CoreObserver<Venue> for LiveObs
         let EventKind::FrameEnd(end) = kind else { return };
         if end.events > 0 && end.frame_kind != FrameEnd::HEARTBEAT {
             self.market_now = self.market_now.max(event.exchange_time);
+            if end.frame_kind != FrameEnd::SLOW_LANE
+                && let Some(lag) = self.lag_ms.get_mut(event.instrument.index())
+            {
+                *lag = (event.receive_time.0 - event.exchange_time.0) / 1_000_000;
+            }
             self.check(core);
         }
         if self.inbox.is_some() {

@@ -68,6 +68,8 @@ pub struct LiveFeedStats {
     pub connects: u64,
     /// Connections lost.
     pub disconnects: u64,
+    /// Of those, connections dropped for silence (`stale_after_ms`).
+    pub stale: u64,
     /// 24-hour rollovers (make-before-break).
     pub rollovers: u64,
     /// Snapshot requests sent to the REST lane.
@@ -224,7 +226,7 @@ impl FeedSource for LiveSource {
         let mut connected = false;
         let mut last_frame = Instant::now();
         let mut last_published = Instant::now();
-        let mut published_stats = FeedStats::default();
+        let mut published = (FeedStats::default(), LiveFeedStats::default());
         let mut lane_batch: Vec<Event> = Vec::with_capacity(LANE_EVENTS_PER_TURN);
         let mut scratch: Vec<u8> = Vec::new();
         let stopped = loop {
@@ -347,10 +349,10 @@ impl FeedSource for LiveSource {
             }
 
             if let Some(metrics) = &self.metrics {
-                let current = feed.stats();
-                if current != published_stats {
-                    metrics.publish(&published_stats, &current);
-                    published_stats = current;
+                let current = (feed.stats(), stats);
+                if current != published {
+                    publish_counts(metrics, &published, &current);
+                    published = current;
                 }
             }
         };
@@ -360,6 +362,25 @@ impl FeedSource for LiveSource {
         }
         let _ = self.report.send(LiveFeedReport { stats, stopped: Some(stopped) });
     }
+}
+
+/// Adds to the feed metrics what changed between `before` and `now`.
+fn publish_counts(metrics: &FeedMetrics, before: &(FeedStats, LiveFeedStats), now: &(FeedStats, LiveFeedStats)) {
+    let ((feed0, live0), (feed1, live1)) = (before, now);
+    let reconnects = |live: &LiveFeedStats| live.connects.saturating_sub(1);
+    metrics.add_counts([
+        feed1.frames - feed0.frames,
+        feed1.events - feed0.events,
+        feed1.decode_errors - feed0.decode_errors,
+        feed1.gaps - feed0.gaps,
+        live1.snapshots - live0.snapshots,
+        reconnects(live1) - reconnects(live0),
+        live1.rollovers - live0.rollovers,
+        live1.stale - live0.stale,
+        live1.disconnects - live0.disconnects,
+        live1.snapshot_requests - live0.snapshot_requests,
+        feed1.stale_diffs - feed0.stale_diffs,
+    ]);
 }
 
 /// An empty frame: the core closes it without deciding; its observer applies operator

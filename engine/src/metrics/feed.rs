@@ -16,6 +16,7 @@ pub struct FeedMetrics {
     pub(super) stale: Counter,
     pub(super) disconnects: Counter,
     pub(super) snapshot_requests: Counter,
+    pub(super) stale_diffs: Counter,
     /// Feed lag per instrument, indexed like the symbols given to `Metrics::new`.
     pub(super) lag_ms: Box<[IntGauge]>,
 }
@@ -79,6 +80,31 @@ impl FeedMetrics {
     #[inline]
     pub fn inc_snapshot_requests(&self) {
         self.snapshot_requests.inc();
+    }
+
+    /// Adds what changed since the last call, for a publisher that reads counters now and then:
+    /// `[frames, events, decode errors, gaps, resyncs, reconnects, rollovers, stale,
+    /// disconnects, snapshot requests, stale diffs]`.
+    #[inline]
+    pub fn add_counts(&self, counts: [u64; 11]) {
+        let counters = [
+            &self.frames,
+            &self.events,
+            &self.decode_errors,
+            &self.gaps,
+            &self.resyncs,
+            &self.reconnects,
+            &self.rollovers,
+            &self.stale,
+            &self.disconnects,
+            &self.snapshot_requests,
+            &self.stale_diffs,
+        ];
+        for (counter, count) in counters.into_iter().zip(counts) {
+            if count > 0 {
+                counter.inc_by(count);
+            }
+        }
     }
 
     /// Receive time minus exchange time of the latest event of `instrument` (its index in the

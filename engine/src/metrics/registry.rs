@@ -22,7 +22,7 @@ pub const QUANTILES: [&str; 5] = ["0.5", "0.9", "0.99", "0.999", "max"];
 
 /// Every metric name as it appears on sample lines (counters with `_total`, the info metric
 /// with `_info`).
-pub const NAMES: [&str; 37] = [
+pub const NAMES: [&str; 38] = [
     "halcyon_feed_frames_total",
     "halcyon_feed_events_total",
     "halcyon_feed_decode_errors_total",
@@ -33,6 +33,7 @@ pub const NAMES: [&str; 37] = [
     "halcyon_feed_stale_total",
     "halcyon_feed_disconnects_total",
     "halcyon_feed_snapshot_requests_total",
+    "halcyon_feed_stale_diffs_total",
     "halcyon_feed_lag_ms",
     "halcyon_lane_events_total",
     "halcyon_lane_dropped_total",
@@ -130,6 +131,11 @@ impl Metrics {
         let disconnects = single(r, "halcyon_feed_disconnects", "Connections closed or failed.");
         let snapshot_requests =
             single(r, "halcyon_feed_snapshot_requests", "REST depth snapshots requested.");
+        let stale_diffs = single(
+            r,
+            "halcyon_feed_stale_diffs",
+            "Depth diffs dropped as older than the book (duplicates, replays, before the snapshot).",
+        );
         let lag = family::<IntGauge>(
             r,
             "halcyon_feed_lag_ms",
@@ -206,6 +212,7 @@ impl Metrics {
             stale,
             disconnects,
             snapshot_requests,
+            stale_diffs,
             lag_ms: instrument_symbols.iter().map(|symbol| child(&lag, &[("instrument", symbol)])).collect(),
         };
         let instruments = instrument_symbols
