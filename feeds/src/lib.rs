@@ -10,20 +10,24 @@
 //! - [`book`]: the L2 [`OrderBook`] keyed by integer ticks.
 //! - [`inspect`]: the recording inspection behind `halcyon inspect` (counts, gaps, book check).
 //! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
+//! - `net` (feature `net`): the hot WebSocket client and its connection manager.
 //!
 //! ## Guarantees
 //! - Prices and sizes are parsed from the exchange's decimal strings straight into integers;
 //!   never through `f64`, never rounded. Off-grid or oversized values are errors.
 //! - Decoding a frame and applying an event allocate nothing once buffers are warm.
 //! - Bad input is an error value, never a panic.
-//! - Nothing here reads a clock, spawns a thread or touches the network: time comes from the
-//!   frames and their recorded receive times.
+//! - Without the `net` feature, nothing here reads a clock, spawns a thread or touches the
+//!   network: time comes from the frames and their recorded receive times. `net` is the one
+//!   module that reads clocks, spawns threads and opens sockets.
 
 pub mod book;
 pub mod event;
 pub mod fixed;
 pub mod inspect;
 pub mod instrument;
+#[cfg(feature = "net")]
+pub mod net;
 pub mod recording;
 pub mod units;
 pub mod venue;
