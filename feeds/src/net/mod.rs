@@ -8,6 +8,8 @@
 //! - [`MarketStream`]: what the feed thread drives. Owns the `mio::Poll`, reconnects with
 //!   [`Backoff`], replaces connections before the venue's 24 h cut (make-before-break), and
 //!   reports through a [`StreamHandler`]. Configured by [`StreamConfig`].
+//! - [`FrameTap`]: raw frames to a `<receive_ns> <frame>` file from a writer thread, fed
+//!   through a lock-free queue of recycled buffers so the feed thread never waits on disk.
 //!
 //! ## Guarantees
 //! - Nothing here blocks once connecting has started: every socket is non-blocking and every
@@ -25,6 +27,7 @@ pub mod endpoint;
 pub mod error;
 mod frame;
 pub mod stream;
+pub mod tap;
 mod transport;
 
 pub use backoff::Backoff;
@@ -33,3 +36,4 @@ pub use config::{PollMode, StreamConfig, TlsRoots};
 pub use endpoint::{Endpoint, EndpointError, EndpointErrorKind};
 pub use error::{ConfigError, StreamError, WsError};
 pub use stream::{ConnectionId, DisconnectReason, MarketStream, StreamEvent, StreamHandler, StreamStats};
+pub use tap::{FrameTap, TapOptions, TapStats};
