@@ -15,6 +15,7 @@
 //!   feeding a lock-free queue the feed thread drains.
 //! - [`inspect`]: the recording inspection behind `halcyon inspect` (counts, gaps, book check).
 //! - [`recording`]: streaming readers of recorded market data and halcyon's own capture format.
+//! - `net` (feature `net`): the hot WebSocket client and its connection manager.
 //!
 //! ## Guarantees
 //! - Prices and sizes are parsed from the exchange's decimal strings straight into integers;
@@ -22,8 +23,9 @@
 //! - Decoding a frame and applying an event allocate nothing once buffers are warm.
 //! - Bad input is an error value, never a panic.
 //! - Without the `net` feature nothing here reads a clock, spawns a thread or touches the
-//!   network: time comes from the frames and their recorded receive times. `lanes` (feature
-//!   `net`) is the one exception, and it runs off the hot path on its own tokio runtime.
+//!   network: time comes from the frames and their recorded receive times. `net` (the hot
+//!   WebSocket client) and `lanes` (the tokio slow lanes), both behind the `net` feature, are
+//!   the modules that read clocks, spawn threads and open sockets.
 
 pub mod book;
 pub mod event;
@@ -32,6 +34,8 @@ pub mod inspect;
 pub mod instrument;
 #[cfg(feature = "net")]
 pub mod lanes;
+#[cfg(feature = "net")]
+pub mod net;
 pub mod options_board;
 pub mod recording;
 pub mod units;
