@@ -9,8 +9,8 @@
 //! itself has none); the market data is the real BTCUSDT recording.
 
 use engine::cli::engine_config::{ConfigSource, EngineConfig};
-use engine::control::client::{ControlClient, Endpoint};
 use engine::control::Command;
+use engine::control::client::{ControlClient, Endpoint};
 use engine::live::paper::{PaperOptions, run_paper};
 use engine::local_venue::{Fault, LocalVenue, Tape, VenueConfig, VenueHandle};
 use feeds::inspect::OwnedFrame;
@@ -91,7 +91,12 @@ impl Engine {
     }
 
     /// Waits until `done` holds for the instrument's status.
-    fn wait(&self, what: &str, timeout: Duration, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    fn wait(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let start = Instant::now();
         loop {
             let status = self.book();
@@ -130,9 +135,11 @@ fn sync_point(venue: &VenueHandle, engine: &Engine, label: &str) {
     venue.pause();
     std::thread::sleep(Duration::from_millis(100));
     let venue_book = venue.book("BTCUSDT", LEVELS).expect("venue book");
-    let status = engine.wait(&format!("{label}: the engine at the venue's update id"), Duration::from_secs(20), |s| {
-        s["book"]["trusted"] == true && s["book"]["last_update_id"].as_u64() == Some(venue_book.last_update_id)
-    });
+    let status =
+        engine.wait(&format!("{label}: the engine at the venue's update id"), Duration::from_secs(20), |s| {
+            s["book"]["trusted"] == true
+                && s["book"]["last_update_id"].as_u64() == Some(venue_book.last_update_id)
+        });
     assert_eq!(
         engine_levels(&status["book"]["bid_ticks"]),
         venue_levels(&venue_book.bids, spec.tick, spec.lot),
@@ -196,15 +203,16 @@ token = "{TOKEN}"
     let runner = std::thread::spawn(move || run_paper(&config, &instruments(), options));
     let addr = address.recv_timeout(Duration::from_secs(20)).expect("the control endpoint listens");
     let endpoint = Endpoint::parse(&format!("http://{addr}")).expect("url");
-    let engine = Engine { client: ControlClient::new(endpoint, Some(TOKEN.to_owned()), Duration::from_secs(5)) };
+    let engine =
+        Engine { client: ControlClient::new(endpoint, Some(TOKEN.to_owned()), Duration::from_secs(5)) };
 
     engine.wait("first quotes", Duration::from_secs(20), |s| s["book"]["trusted"] == true && quoting(s));
     sync_point(&venue, &engine, "start");
 
     let faults = [
         ("gap", Fault::Gap { diffs: 3 }),
-        ("duplicate", Fault::Duplicate { frames: 20 }),
-        ("reorder", Fault::Reorder { frames: 20 }),
+        ("duplicate", Fault::Duplicate { frames: 300 }),
+        ("reorder", Fault::Reorder { frames: 300 }),
         ("garbage", Fault::Garbage { frames: 5 }),
         ("delay", Fault::Delay { ms: 300, frames: 3 }),
         ("stall", Fault::Stall { seconds: 1.0 }),
@@ -265,7 +273,13 @@ token = "{TOKEN}"
     assert!(value("halcyon_feed_resyncs_total") >= 3.0);
 
     let logs = logs.text();
-    for needle in ["gap, resyncing", "did not decode", "market stream lost", "depth snapshot requested", "operator command"] {
+    for needle in [
+        "gap, resyncing",
+        "did not decode",
+        "market stream lost",
+        "depth snapshot requested",
+        "operator command",
+    ] {
         assert!(logs.contains(needle), "no log line with {needle:?}");
     }
 }

@@ -31,14 +31,14 @@
 //! names the file and the key.
 
 use super::CliError;
+use crate::control::ControlConfig;
+use crate::live::config::LiveConfig;
 use crate::pipeline::MIN_RING_CAPACITY;
 use crate::pipeline::core::CoreConfig;
 use crate::stress::StressConfig;
-use crate::control::ControlConfig;
-use feeds::lanes::LanesConfig;
-use crate::live::config::LiveConfig;
 use crate::venue::VenueConfig;
 use feeds::Instruments;
+use feeds::lanes::LanesConfig;
 use risk::RiskLimits;
 use risk::cascade::config::CascadeConfig;
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! `halcyon run` (paper mode) and `halcyon record`.
 
 use super::args::{RecordArgs, RunArgs, WireToQuoteArgs};
-use crate::live::config::PollMode;
 use super::config::load_instruments;
 use super::engine_config::{EngineConfig, parse_override, with_overrides};
 use super::{CliError, EXIT_OK};
+use crate::live::config::PollMode;
 use crate::live::paper::{PaperOptions, PaperRun, run_paper};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 /// The configuration with `--set` overrides applied.
 fn load(config: Option<&Path>, overrides: &[String]) -> Result<EngineConfig, CliError> {
     let (text, source) = EngineConfig::load_text(config)?;
-    let overrides = overrides.iter().map(|text| parse_override(text)).collect::<Result<Vec<_>, CliError>>()?;
+    let overrides =
+        overrides.iter().map(|text| parse_override(text)).collect::<Result<Vec<_>, CliError>>()?;
     with_overrides(&text, &source, &overrides)
 }
 
@@ -36,7 +37,8 @@ pub fn run(arguments: &RunArgs) -> Result<u8, CliError> {
     match arguments.json.as_deref() {
         Some(path) if path == Path::new("-") => writeln!(stdout, "{text}").map_err(CliError::Output)?,
         Some(path) => {
-            std::fs::write(path, format!("{text}\n")).map_err(|source| CliError::Io { path: path.to_owned(), source })?;
+            std::fs::write(path, format!("{text}\n"))
+                .map_err(|source| CliError::Io { path: path.to_owned(), source })?;
             write!(stdout, "{table}").map_err(CliError::Output)?;
         }
         None => write!(stdout, "{table}").map_err(CliError::Output)?,
@@ -52,7 +54,8 @@ pub fn run(arguments: &RunArgs) -> Result<u8, CliError> {
 
 /// The replay-shaped summary with the live feed's counters and checks added.
 fn summary_json(paper: &PaperRun) -> Result<serde_json::Value, CliError> {
-    let mut json = serde_json::to_value(&paper.run.summary).map_err(|error| CliError::Argument(error.to_string()))?;
+    let mut json =
+        serde_json::to_value(&paper.run.summary).map_err(|error| CliError::Argument(error.to_string()))?;
     if let Some(object) = json.as_object_mut() {
         object.insert("mode".into(), serde_json::json!("paper"));
         object.insert(
@@ -166,13 +169,17 @@ pub fn wire_to_quote(arguments: &WireToQuoteArgs) -> Result<u8, CliError> {
     config.lanes.bybit.enabled = false;
     config.lanes.deribit.enabled = false;
     config.control.enabled = false;
-    let options = PaperOptions { no_signal_handler: true, decision_stamps: 1 << 20, ..PaperOptions::default() };
+    let options =
+        PaperOptions { no_signal_handler: true, decision_stamps: 1 << 20, ..PaperOptions::default() };
     let paper = run_paper(&config, &instruments, options)?;
     let written = venue.write_stamps();
     venue.shutdown();
 
-    let written: std::collections::HashMap<u64, std::time::Instant> =
-        written.iter().filter(|stamp| stamp.update_id != 0).map(|stamp| (stamp.update_id, stamp.at)).collect();
+    let written: std::collections::HashMap<u64, std::time::Instant> = written
+        .iter()
+        .filter(|stamp| stamp.update_id != 0)
+        .map(|stamp| (stamp.update_id, stamp.at))
+        .collect();
     let decided = paper.stamps.map(|stamps| stamps.decided).unwrap_or_default();
     let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)
         .map_err(|error| CliError::Argument(error.to_string()))?;
@@ -202,7 +209,10 @@ pub fn wire_to_quote(arguments: &WireToQuoteArgs) -> Result<u8, CliError> {
         "frames": paper.run.summary.frames,
     });
     if arguments.json {
-        println!("{}", serde_json::to_string_pretty(&result).map_err(|error| CliError::Argument(error.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).map_err(|error| CliError::Argument(error.to_string()))?
+        );
     } else {
         println!(
             "wire-to-quote over loopback ({} depth frames measured of {} written; {} s of {} at {}x, feed {}):",

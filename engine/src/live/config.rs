@@ -21,6 +21,8 @@
 //! stop_when_idle_ms = 0                    # 0: never; else stop after this long without a frame (replayed venues)
 //! ```
 
+pub use feeds::net::PollMode;
+use feeds::net::StreamConfig;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -32,16 +34,6 @@ pub enum RunMode {
     Paper,
     /// Live market data, real orders (not built yet: refused with a clear error).
     Live,
-}
-
-/// How the feed thread waits for its socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PollMode {
-    /// Never sleep: poll the socket in a loop (the lowest latency; holds its core).
-    Busy,
-    /// Sleep in epoll up to `epoll_timeout_ms` when nothing is ready.
-    Epoll,
 }
 
 /// The `[live]` table.
@@ -124,7 +116,9 @@ impl LiveConfig {
                 self.streams
             ));
         }
-        if let Some(stream) = self.streams.iter().find(|stream| stream.is_empty() || stream.contains(['/', ' ', '?'])) {
+        if let Some(stream) =
+            self.streams.iter().find(|stream| stream.is_empty() || stream.contains(['/', ' ', '?']))
+        {
             return Err(format!("live.streams has {stream:?}: not a stream name"));
         }
         if ![5, 10, 20, 50, 100, 500, 1000].contains(&self.snapshot_limit) {
@@ -150,7 +144,10 @@ impl LiveConfig {
                 self.max_backoff_ms, self.initial_backoff_ms
             ));
         }
-        if !(self.rollover_after_s.is_finite() && self.rollover_after_s > 0.0 && self.rollover_after_s <= 86_400.0) {
+        if !(self.rollover_after_s.is_finite()
+            && self.rollover_after_s > 0.0
+            && self.rollover_after_s <= 86_400.0)
+        {
             return Err(format!(
                 "live.rollover_after_s = {}: must be in (0, 86400] (Binance closes connections after 24 h)",
                 self.rollover_after_s
@@ -160,6 +157,20 @@ impl LiveConfig {
             return Err(format!("live.stop_after_s = {}: must be 0 or more", self.stop_after_s));
         }
         Ok(())
+    }
+
+    /// The connection manager's settings for `symbols` (the combined-stream URL and this
+    /// table's timings).
+    pub fn stream_config(&self, symbols: &[String]) -> StreamConfig {
+        let mut config = StreamConfig::new(self.stream_url(symbols));
+        config.poll = self.poll;
+        config.epoll_timeout_ms = self.epoll_timeout_ms;
+        config.connect_timeout_ms = self.connect_timeout_ms;
+        config.initial_backoff_ms = self.initial_backoff_ms;
+        config.max_backoff_ms = self.max_backoff_ms;
+        config.stale_after_ms = self.stale_after_ms;
+        config.rollover_after_s = self.rollover_after_s;
+        config
     }
 
     /// The combined-stream URL for `symbols`: `{ws_url}/stream?streams=btcusdt@depth@0ms/...`.

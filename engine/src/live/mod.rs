@@ -9,3 +9,5 @@
 
 pub mod config;
 pub mod observer;
+pub mod paper;
+pub mod source;

@@ -157,8 +157,9 @@ impl<Inner> LiveObserver<Inner> {
     fn check<Venue: Gateway>(&mut self, core: &QuotingCore<Venue>) {
         let stats = core.stats();
         let placed = stats.new_orders + stats.replaces;
-        let trusted =
-            core.quoted_instruments().all(|instrument| core.book(instrument).is_some_and(feeds::OrderBook::is_trusted));
+        let trusted = core
+            .quoted_instruments()
+            .all(|instrument| core.book(instrument).is_some_and(feeds::OrderBook::is_trusted));
         if !trusted {
             self.checks.untrusted_frames += 1;
             self.checks.trust_lost += u64::from(self.trusted);
@@ -210,7 +211,8 @@ impl<Inner> LiveObserver<Inner> {
         let stats = core.stats();
         let paused = core.is_paused();
         for (index, instrument) in core.quoted_instruments().enumerate() {
-            let (Some(handle), Some(snapshot)) = (handles.get_mut(instrument.index()), core.snapshot(instrument))
+            let (Some(handle), Some(snapshot)) =
+                (handles.get_mut(instrument.index()), core.snapshot(instrument))
             else {
                 continue;
             };
@@ -237,7 +239,8 @@ impl<Inner> LiveObserver<Inner> {
             metric.set_position(position, position as f64 * handle.lot);
             let mid = snapshot.mid.unwrap_or(f64::NAN);
             if mid.is_finite() {
-                let fees = rust_decimal::prelude::ToPrimitive::to_f64(&snapshot.account.fees()).unwrap_or(f64::NAN);
+                let fees =
+                    rust_decimal::prelude::ToPrimitive::to_f64(&snapshot.account.fees()).unwrap_or(f64::NAN);
                 metric.set_pnl(snapshot.account.pnl_f64(mid), fees);
                 metric.set_signals(
                     snapshot.toxicity,
@@ -288,7 +291,9 @@ pub fn status<Venue: Gateway>(core: &QuotingCore<Venue>, instruments: &Instrumen
         let book = core.book(instrument).map(|book| {
             let levels = |side| {
                 book.top(side, STATUS_LEVELS)
-                    .map(|(price, qty)| [spec.tick.to_f64() * price.0 as f64, spec.lot.to_f64() * qty.0 as f64])
+                    .map(|(price, qty)| {
+                        [spec.tick.to_f64() * price.0 as f64, spec.lot.to_f64() * qty.0 as f64]
+                    })
                     .collect::<Vec<_>>()
             };
             serde_json::json!({

@@ -10,7 +10,7 @@
 //! - Ctrl-C, `--duration`, `live.stop_when_idle_ms` or the caller's flag stop the feed; the
 //!   ring drains, the threads join, the lanes and the server shut down.
 
-use super::config::{LiveConfig, RunMode};
+use super::config::RunMode;
 use super::observer::{DecisionStamps, LiveObserver, QuotingChecks};
 use super::source::{LiveFeedReport, LiveSource, LiveWiring};
 use crate::cli::CliError;
@@ -18,12 +18,12 @@ use crate::cli::engine_config::EngineConfig;
 use crate::clock::TscClock;
 use crate::control::{ControlInbox, ControlServer};
 use crate::metrics::Metrics;
-use crate::pipeline::{PipelineConfig, run_threads};
 use crate::pipeline::pacing::Pacing;
+use crate::pipeline::{PipelineConfig, run_threads};
 use crate::replay::run::{ReplayRun, RunSource, SimulatedRun, summarize_run};
 use crate::sys::affinity::CorePlan;
 use feeds::lanes::{LaneQueue, SlowLanes};
-use feeds::net::{FrameTap, MarketStream};
+use feeds::net::{FrameTap, MarketStream, TapOptions};
 use feeds::{InstrumentId, Instruments};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,11 +66,17 @@ pub struct PaperRun {
 }
 
 /// Runs `config` in paper mode until stopped.
-pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: PaperOptions) -> Result<PaperRun, CliError> {
-    let config_error = |message: String| CliError::Config { path: PathBuf::from(config.source.describe()), message };
+pub fn run_paper(
+    config: &EngineConfig,
+    instruments: &Instruments,
+    options: PaperOptions,
+) -> Result<PaperRun, CliError> {
+    let config_error =
+        |message: String| CliError::Config { path: PathBuf::from(config.source.describe()), message };
     if config.live.mode != RunMode::Paper {
         return Err(config_error(
-            "live.mode = \"live\": real order entry is not built yet; use mode = \"paper\" (simulated fills)".into(),
+            "live.mode = \"live\": real order entry is not built yet; use mode = \"paper\" (simulated fills)"
+                .into(),
         ));
     }
     let parts = SimulatedRun::new(instruments, config)?;
@@ -118,10 +124,13 @@ pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: Pape
         });
     }
 
-    let stream = MarketStream::new(stream_config(&config.live, &names))
+    let stream = MarketStream::new(&config.live.stream_config(&names))
         .map_err(|error| config_error(format!("live: {error}")))?;
     let tap = match &config.live.record {
-        Some(path) => Some(FrameTap::create(path).map_err(|source| CliError::Io { path: path.clone(), source })?),
+        Some(path) => Some(
+            FrameTap::create(path, TapOptions::default())
+                .map_err(|source| CliError::Io { path: path.clone(), source })?,
+        ),
         None => None,
     };
     let (report_sender, report) = crossbeam_channel::bounded(1);
@@ -158,7 +167,8 @@ pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: Pape
         telemetry_every: Duration::ZERO,
     };
     let plan = CorePlan::detect();
-    let result = run_threads(source, instruments, &core_config, encoder, venue, observer, &pipeline, &plan, &clock);
+    let result =
+        run_threads(source, instruments, &core_config, encoder, venue, observer, &pipeline, &plan, &clock);
     lanes.shutdown();
     let exposition = Some(metrics.encode());
     if let Some(server) = control {
@@ -175,12 +185,8 @@ pub fn run_paper(config: &EngineConfig, instruments: &Instruments, options: Pape
         stamps = kept;
         sampler
     });
-    let source = RunSource {
-        data: config.live.stream_url(&names),
-        scenario: None,
-        regimes: &[],
-        threads: "live",
-    };
+    let source =
+        RunSource { data: config.live.stream_url(&names), scenario: None, regimes: &[], threads: "live" };
     let run = summarize_run(run, &source, config, tick, lot, symbol);
     Ok(PaperRun { run, feed, checks, commands, stamps, metrics: exposition })
 }

@@ -31,12 +31,11 @@ use crate::pipeline::feed::{FeedHandler, FeedStats, FrameInput};
 use crate::ring::{Producer, WaitStrategy};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use feeds::lanes::{LaneQueue, SnapshotRequest, SnapshotResponse, wall_clock};
-use feeds::net::{FrameTap, MarketStream, StreamEvent, StreamHandler};
+use feeds::net::{DisconnectReason, FrameTap, MarketStream, StreamEvent, StreamHandler};
 use feeds::{Event, FrameEnd, InstrumentId, Nanos};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
 
 /// Slow-lane events published per loop turn at most (the socket comes first).
 const LANE_EVENTS_PER_TURN: usize = 64;
@@ -177,7 +176,7 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
         let in_hand = self.clock.now();
         let receive_time = wall_clock();
         if let Some(tap) = self.tap.as_deref_mut() {
-            tap.push(receive_time, payload);
+            tap.record(receive_time, payload);
         }
         let input = FrameInput { payload, receive_time, channel: "", in_hand };
         self.feed.on_frame(input, self.clock, self.producer, self.wait);
@@ -191,8 +190,9 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
                 self.connected = true;
                 tracing::info!(?event, "market stream connected");
             }
-            StreamEvent::Disconnected { .. } => {
+            StreamEvent::Disconnected { ref reason, .. } => {
                 self.stats.disconnects += 1;
+                self.stats.stale += u64::from(matches!(reason, DisconnectReason::Stale { .. }));
                 self.connected = false;
                 self.disconnected = true;
                 tracing::warn!(?event, "market stream lost; books untrusted until resynced");
@@ -202,7 +202,10 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
                 self.stats.rollovers += 1;
                 tracing::info!(?event, "market stream rolled over to a new connection");
             }
-            other => tracing::info!(event = ?other, "market stream"),
+            StreamEvent::ConnectFailed { .. } => {
+                tracing::warn!(?event, "market stream: connection attempt failed")
+            }
+            StreamEvent::BackingOff { .. } => tracing::info!(?event, "market stream: reconnecting"),
         }
     }
 }
@@ -217,7 +220,8 @@ impl FeedSource for LiveSource {
         _spin: bool,
     ) {
         let started = Instant::now();
-        let stop_after = (self.config.stop_after_s > 0.0).then(|| Duration::from_secs_f64(self.config.stop_after_s));
+        let stop_after =
+            (self.config.stop_after_s > 0.0).then(|| Duration::from_secs_f64(self.config.stop_after_s));
         let idle_limit =
             (self.config.stop_when_idle_ms > 0).then(|| Duration::from_millis(self.config.stop_when_idle_ms));
         let heartbeat = Duration::from_millis(self.config.heartbeat_ms);
@@ -256,7 +260,8 @@ impl FeedSource for LiveSource {
             if let Err(error) = self.stream.poll(&mut handler) {
                 tracing::warn!(%error, "market stream");
             }
-            let (frames, now_connected, disconnected) = (handler.frames, handler.connected, handler.disconnected);
+            let (frames, now_connected, disconnected) =
+                (handler.frames, handler.connected, handler.disconnected);
             connected = now_connected;
             if disconnected {
                 for slot in &mut self.snapshots {
@@ -281,7 +286,7 @@ impl FeedSource for LiveSource {
                         scratch.clear();
                         scratch.extend_from_slice(&body);
                         if let Some(tap) = self.tap.as_mut() {
-                            tap.push(response.receive_time, &scratch);
+                            tap.record(response.receive_time, &scratch);
                         }
                         let input = FrameInput {
                             payload: &mut scratch,
@@ -300,7 +305,8 @@ impl FeedSource for LiveSource {
             }
             if connected {
                 for instrument in feed.awaiting_snapshot() {
-                    let Some(slot) = self.snapshots.iter_mut().find(|slot| slot.instrument == instrument) else {
+                    let Some(slot) = self.snapshots.iter_mut().find(|slot| slot.instrument == instrument)
+                    else {
                         continue;
                     };
                     if slot.in_flight || now < slot.next_request {
@@ -335,7 +341,13 @@ impl FeedSource for LiveSource {
                     lane_batch.push(event);
                 }
                 for event in &lane_batch {
-                    feed.publish_events(std::slice::from_ref(event), FrameEnd::SLOW_LANE, clock, producer, wait);
+                    feed.publish_events(
+                        std::slice::from_ref(event),
+                        FrameEnd::SLOW_LANE,
+                        clock,
+                        producer,
+                        wait,
+                    );
                     stats.lane_events += 1;
                     last_published = now;
                 }
@@ -358,14 +370,21 @@ impl FeedSource for LiveSource {
         };
         tracing::info!(reason = ?stopped, "live feed stopping");
         if let Some(tap) = self.tap.take() {
-            tap.finish();
+            match tap.finish() {
+                Ok(stats) => tracing::info!(?stats, "capture written"),
+                Err(error) => tracing::error!(%error, "capture: writing failed"),
+            }
         }
         let _ = self.report.send(LiveFeedReport { stats, stopped: Some(stopped) });
     }
 }
 
 /// Adds to the feed metrics what changed between `before` and `now`.
-fn publish_counts(metrics: &FeedMetrics, before: &(FeedStats, LiveFeedStats), now: &(FeedStats, LiveFeedStats)) {
+fn publish_counts(
+    metrics: &FeedMetrics,
+    before: &(FeedStats, LiveFeedStats),
+    now: &(FeedStats, LiveFeedStats),
+) {
     let ((feed0, live0), (feed1, live1)) = (before, now);
     let reconnects = |live: &LiveFeedStats| live.connects.saturating_sub(1);
     metrics.add_counts([
@@ -387,7 +406,11 @@ fn publish_counts(metrics: &FeedMetrics, before: &(FeedStats, LiveFeedStats), no
 /// commands and publishes metrics.
 fn publish_heartbeat<Wait: WaitStrategy>(producer: &mut Producer<Event>, wait: &mut Wait, clock: &TscClock) {
     let now = clock.now();
-    let end = FrameEnd { frame_kind: FrameEnd::HEARTBEAT, events: 0, in_hand: now, parsed: now, published: now };
-    producer.push(Event::new(Nanos(0), Nanos(0), feeds::Seq(0), InstrumentId(0), feeds::EventKind::FrameEnd(end)), wait);
+    let end =
+        FrameEnd { frame_kind: FrameEnd::HEARTBEAT, events: 0, in_hand: now, parsed: now, published: now };
+    producer.push(
+        Event::new(Nanos(0), Nanos(0), feeds::Seq(0), InstrumentId(0), feeds::EventKind::FrameEnd(end)),
+        wait,
+    );
     producer.publish();
 }

@@ -277,7 +277,11 @@ fn count(stats: &mut FeedStats, outcome: SyncOutcome) {
         SyncOutcome::Gap { expected, received } => {
             stats.gaps += 1;
             // Rare (a lost update): worth a line each, the book is untrusted until resynced.
-            tracing::warn!(expected = expected.0, received = received.0, "depth diff does not chain: gap, resyncing");
+            tracing::warn!(
+                expected = expected.0,
+                received = received.0,
+                "depth diff does not chain: gap, resyncing"
+            );
         }
         SyncOutcome::Buffered => stats.buffered_diffs += 1,
         SyncOutcome::Stale => stats.stale_diffs += 1,

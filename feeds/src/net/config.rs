@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::error::ConfigError;
 
 /// How [`MarketStream::poll`](super::MarketStream::poll) waits for the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PollMode {
     /// Never sleep: poll the sockets with a zero timeout and return. For a pinned feed thread
