@@ -8,7 +8,7 @@ use crate::live::config::PollMode;
 use crate::live::paper::{PaperOptions, PaperRun, run_paper};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The configuration with `--set` overrides applied.
 fn load(config: Option<&Path>, overrides: &[String]) -> Result<EngineConfig, CliError> {
@@ -114,7 +114,7 @@ pub fn record(arguments: &RecordArgs) -> Result<u8, CliError> {
         "recorded {} frames ({} bytes) to {}: {} gaps, {} decode errors, {} snapshots, {} reconnects; stopped: {:?}",
         summary.feed.frames,
         bytes,
-        display(&arguments.out),
+        arguments.out.display(),
         summary.feed.gaps,
         summary.feed.decode_errors,
         paper.feed.stats.snapshots,
@@ -122,10 +122,6 @@ pub fn record(arguments: &RecordArgs) -> Result<u8, CliError> {
         paper.feed.stopped,
     );
     Ok(EXIT_OK)
-}
-
-fn display(path: &PathBuf) -> String {
-    path.display().to_string()
 }
 
 /// Depth frames at the start of a wire-to-quote run left out (the book's sync: diffs buffered

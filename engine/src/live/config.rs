@@ -203,7 +203,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let cases: [(fn(&mut LiveConfig), &str); 6] = [
+        type Edit = fn(&mut LiveConfig);
+        let cases: [(Edit, &str); 6] = [
             (|c| c.ws_url = "http://x".into(), "live.ws_url"),
             (|c| c.ws_url = "ftp://x".into(), "live.ws_url"),
             (|c| c.streams = vec!["bookTicker".into()], "no depth stream"),

@@ -220,7 +220,7 @@ impl SlowLanes {
         self.running.load(Ordering::Acquire)
     }
 
-    /// Signals every lane to stop and waits up to [`SHUTDOWN_TIMEOUT`] for them; returns true
+    /// Signals every lane to stop and waits up to `SHUTDOWN_TIMEOUT` (2 s) for them; returns true
     /// if all stopped in time. Must not be called from inside the lanes' runtime.
     pub fn shutdown(mut self) -> bool {
         self.stop()

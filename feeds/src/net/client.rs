@@ -13,7 +13,7 @@
 //!
 //! ## Steady state
 //! Reading allocates nothing once the read buffer has grown to the largest message: frames are
-//! parsed in place ([`frame`](super::frame)), pongs are written into a reused buffer.
+//! parsed in place (module `frame`), pongs are written into a reused buffer.
 //! Over TLS, rustls 0.23's buffered `ClientConnection` allocates one buffer per TLS record it
 //! decrypts; that is the remaining per-message cost (measured in `tests/net.rs`).
 
