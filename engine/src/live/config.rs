@@ -16,6 +16,7 @@
 //! stale_after_ms = 30000                   # no message for this long: reconnect
 //! rollover_after_s = 84600                 # Binance closes connections after 24 h: open the next one at 23.5 h
 //! heartbeat_ms = 100                       # the core hears from the feed at least this often (control commands, metrics)
+//! silence_warn_ms = 1000                   # a connected stream quiet this long is logged and counted (a stall)
 //! record = "captures/btcusdt.txt"          # optional: every frame, raw, as `<receive_ns> <frame>` lines
 //! stop_after_s = 0                         # 0: run until Ctrl-C (or `halcyon ctl stop`)
 //! stop_when_idle_ms = 0                    # 0: never; else stop after this long without a frame (replayed venues)
@@ -67,6 +68,9 @@ pub struct LiveConfig {
     /// The feed thread publishes an empty frame after this long without one, milliseconds,
     /// so the core answers control commands and publishes metrics in a quiet market.
     pub heartbeat_ms: u64,
+    /// A connected stream without a frame this long is logged and counted as a stall,
+    /// milliseconds (past `stale_after_ms` the connection is also dropped).
+    pub silence_warn_ms: u64,
     /// Capture every frame (and snapshot) raw to this file.
     pub record: Option<PathBuf>,
     /// Stop after this many seconds (0: run until stopped).
@@ -94,6 +98,7 @@ impl Default for LiveConfig {
             stale_after_ms: 30_000,
             rollover_after_s: 84_600.0,
             heartbeat_ms: 100,
+            silence_warn_ms: 1000,
             record: None,
             stop_after_s: 0.0,
             stop_when_idle_ms: 0,
@@ -134,6 +139,7 @@ impl LiveConfig {
             ("live.max_backoff_ms", self.max_backoff_ms),
             ("live.stale_after_ms", self.stale_after_ms),
             ("live.heartbeat_ms", self.heartbeat_ms),
+            ("live.silence_warn_ms", self.silence_warn_ms),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key} = 0: must be at least 1"));

@@ -12,7 +12,7 @@
 
 use super::config::RunMode;
 use super::observer::{DecisionStamps, LiveObserver, QuotingChecks};
-use super::source::{LiveFeedReport, LiveSource, LiveWiring};
+use super::source::{LaneCounters, LiveFeedReport, LiveSource, LiveWiring};
 use crate::cli::CliError;
 use crate::cli::engine_config::EngineConfig;
 use crate::clock::TscClock;
@@ -63,6 +63,29 @@ pub struct PaperRun {
     pub stamps: Option<DecisionStamps>,
     /// The last Prometheus exposition (the metrics as the run ended).
     pub metrics: Option<String>,
+}
+
+/// Cores a live run needs beyond the two pinned threads: the slow lanes, the control server
+/// (and, on one machine, a local venue) share one.
+const SHARED_CORES: usize = 1;
+
+/// Pinned busy-spinning feed and core threads would starve the slow lanes and the control
+/// server of a machine with no core to spare: there, both run unpinned with yielding waits.
+/// (The feed's own socket wait is `live.poll`; with `busy` it still never sleeps.)
+fn share_cores(mut pipeline: PipelineConfig, plan: &CorePlan) -> (PipelineConfig, Option<String>) {
+    let pinned = usize::from(pipeline.feed_core.is_some()) + usize::from(pipeline.quoting_core.is_some());
+    if pinned == 0 || plan.cores().len() >= pinned + SHARED_CORES {
+        return (pipeline, None);
+    }
+    pipeline.feed_core = None;
+    pipeline.quoting_core = None;
+    let note = format!(
+        "{} cores: the feed and quoting threads run unpinned so the slow lanes and the control server get CPU \
+         (pinning needs {} cores for a live run)",
+        plan.cores().len(),
+        pinned + SHARED_CORES
+    );
+    (pipeline, Some(note))
 }
 
 /// Runs `config` in paper mode until stopped.
@@ -144,6 +167,7 @@ pub fn run_paper(
             lanes: Some(queue),
             tap,
             metrics: Some(metrics.feed()),
+            lane_metrics: Some(LaneCounters::new(&metrics)),
             stop: options.stop.clone(),
             report: report_sender,
         },
@@ -167,6 +191,10 @@ pub fn run_paper(
         telemetry_every: Duration::ZERO,
     };
     let plan = CorePlan::detect();
+    let (pipeline, unpinned) = share_cores(pipeline, &plan);
+    if let Some(note) = unpinned {
+        tracing::warn!("{note}");
+    }
     let result =
         run_threads(source, instruments, &core_config, encoder, venue, observer, &pipeline, &plan, &clock);
     lanes.shutdown();

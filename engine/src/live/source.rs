@@ -25,7 +25,7 @@
 
 use super::config::LiveConfig;
 use crate::clock::TscClock;
-use crate::metrics::FeedMetrics;
+use crate::metrics::{FeedMetrics, LaneMetrics};
 use crate::pipeline::FeedSource;
 use crate::pipeline::feed::{FeedHandler, FeedStats, FrameInput};
 use crate::ring::{Producer, WaitStrategy};
@@ -68,7 +68,9 @@ pub struct LiveFeedStats {
     /// Connections lost.
     pub disconnects: u64,
     /// Of those, connections dropped for silence (`stale_after_ms`).
-    pub stale: u64,
+    pub stale_drops: u64,
+    /// Times a connected stream was quiet past `silence_warn_ms` (a stall).
+    pub silences: u64,
     /// 24-hour rollovers (make-before-break).
     pub rollovers: u64,
     /// Snapshot requests sent to the REST lane.
@@ -102,8 +104,44 @@ pub struct LiveSource {
     lanes: Option<LaneQueue>,
     tap: Option<FrameTap>,
     metrics: Option<FeedMetrics>,
+    lane_metrics: Option<LaneCounters>,
     stop: Arc<AtomicBool>,
     report: Sender<LiveFeedReport>,
+}
+
+/// The slow lanes' metric handles, by the kind of event each lane delivers: open interest
+/// (Binance REST), liquidations and funding (Bybit), options readings (Deribit); drops are
+/// the shared queue's.
+#[derive(Clone, Debug)]
+pub struct LaneCounters {
+    /// `lane="open_interest"`.
+    pub open_interest: LaneMetrics,
+    /// `lane="bybit"`.
+    pub bybit: LaneMetrics,
+    /// `lane="deribit"`.
+    pub deribit: LaneMetrics,
+    /// `lane="queue"`: events dropped because the feed thread was behind.
+    pub queue: LaneMetrics,
+}
+
+impl LaneCounters {
+    /// The handles, from the registry.
+    pub fn new(metrics: &crate::metrics::Metrics) -> LaneCounters {
+        LaneCounters {
+            open_interest: metrics.lane("open_interest"),
+            bybit: metrics.lane("bybit"),
+            deribit: metrics.lane("deribit"),
+            queue: metrics.lane("queue"),
+        }
+    }
+
+    fn count(&self, event: &Event) {
+        match event.kind() {
+            feeds::EventKind::OpenInterest(_) => self.open_interest.inc_events(),
+            feeds::EventKind::Options(_) => self.deribit.inc_events(),
+            _ => self.bybit.inc_events(),
+        }
+    }
 }
 
 /// The channels a [`LiveSource`] talks to the REST lane through, and the rest of its wiring.
@@ -118,6 +156,8 @@ pub struct LiveWiring {
     pub tap: Option<FrameTap>,
     /// Feed metrics, if exported.
     pub metrics: Option<FeedMetrics>,
+    /// Slow-lane metrics, if exported.
+    pub lane_metrics: Option<LaneCounters>,
     /// Raised to stop.
     pub stop: Arc<AtomicBool>,
     /// Where the feed's own report goes when it stops.
@@ -151,6 +191,7 @@ impl LiveSource {
             lanes: wiring.lanes,
             tap: wiring.tap,
             metrics: wiring.metrics,
+            lane_metrics: wiring.lane_metrics,
             stop: wiring.stop,
             report: wiring.report,
         }
@@ -192,7 +233,7 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
             }
             StreamEvent::Disconnected { ref reason, .. } => {
                 self.stats.disconnects += 1;
-                self.stats.stale += u64::from(matches!(reason, DisconnectReason::Stale { .. }));
+                self.stats.stale_drops += u64::from(matches!(reason, DisconnectReason::Stale { .. }));
                 self.connected = false;
                 self.disconnected = true;
                 tracing::warn!(?event, "market stream lost; books untrusted until resynced");
@@ -225,6 +266,8 @@ impl FeedSource for LiveSource {
         let idle_limit =
             (self.config.stop_when_idle_ms > 0).then(|| Duration::from_millis(self.config.stop_when_idle_ms));
         let heartbeat = Duration::from_millis(self.config.heartbeat_ms);
+        let silence_warn = Duration::from_millis(self.config.silence_warn_ms);
+        let mut silent = false;
         let resync = Duration::from_millis(self.config.resync_interval_ms);
         let mut stats = LiveFeedStats::default();
         let mut connected = false;
@@ -232,6 +275,7 @@ impl FeedSource for LiveSource {
         let mut last_published = Instant::now();
         let mut published = (FeedStats::default(), LiveFeedStats::default());
         let mut lane_batch: Vec<Event> = Vec::with_capacity(LANE_EVENTS_PER_TURN);
+        let mut lane_dropped = 0_u64;
         let mut scratch: Vec<u8> = Vec::new();
         let stopped = loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -270,8 +314,22 @@ impl FeedSource for LiveSource {
             }
             let now = Instant::now();
             if frames > 0 {
+                if silent {
+                    tracing::info!(
+                        silent_ms = now.duration_since(last_frame).as_millis() as u64,
+                        "market stream resumed"
+                    );
+                    silent = false;
+                }
                 last_frame = now;
                 last_published = now;
+            } else if connected && !silent && now.duration_since(last_frame) >= silence_warn {
+                silent = true;
+                stats.silences += 1;
+                tracing::warn!(
+                    silent_ms = now.duration_since(last_frame).as_millis() as u64,
+                    "market stream silent: no frame while connected (a stall?)"
+                );
             }
 
             // 2. Snapshots: answers, then requests.
@@ -350,6 +408,20 @@ impl FeedSource for LiveSource {
                     );
                     stats.lane_events += 1;
                     last_published = now;
+                    if let Some(counters) = &self.lane_metrics {
+                        counters.count(event);
+                    }
+                }
+                let dropped = lanes.dropped();
+                if dropped > lane_dropped {
+                    if let Some(counters) = &self.lane_metrics {
+                        counters.queue.add_dropped(dropped - lane_dropped);
+                    }
+                    tracing::warn!(
+                        dropped = dropped - lane_dropped,
+                        "slow-lane events dropped: the feed thread is behind"
+                    );
+                    lane_dropped = dropped;
                 }
             }
 
@@ -395,7 +467,7 @@ fn publish_counts(
         live1.snapshots - live0.snapshots,
         reconnects(live1) - reconnects(live0),
         live1.rollovers - live0.rollovers,
-        live1.stale - live0.stale,
+        live1.silences - live0.silences,
         live1.disconnects - live0.disconnects,
         live1.snapshot_requests - live0.snapshot_requests,
         feed1.stale_diffs - feed0.stale_diffs,

@@ -127,7 +127,11 @@ impl Metrics {
         let resyncs = single(r, "halcyon_feed_resyncs", "Order book resyncs completed.");
         let reconnects = single(r, "halcyon_feed_reconnects", "Reconnect attempts after a disconnect.");
         let rollovers = single(r, "halcyon_feed_rollovers", "Planned connection rollovers.");
-        let stale = single(r, "halcyon_feed_stale", "Times the stream went quiet past the stale threshold.");
+        let stale = single(
+            r,
+            "halcyon_feed_stale",
+            "Times a connected stream went quiet past live.silence_warn_ms (a stall; past stale_after_ms it is also dropped).",
+        );
         let disconnects = single(r, "halcyon_feed_disconnects", "Connections closed or failed.");
         let snapshot_requests =
             single(r, "halcyon_feed_snapshot_requests", "REST depth snapshots requested.");

@@ -284,7 +284,17 @@ fn count(stats: &mut FeedStats, outcome: SyncOutcome) {
             );
         }
         SyncOutcome::Buffered => stats.buffered_diffs += 1,
-        SyncOutcome::Stale => stats.stale_diffs += 1,
+        SyncOutcome::Stale => {
+            stats.stale_diffs += 1;
+            // Before the first snapshot older diffs are normal; the first few after it (a
+            // duplicate, a replayed frame) are worth a line.
+            if stats.stale_diffs <= LOGGED_ERRORS {
+                tracing::info!(
+                    stale = stats.stale_diffs,
+                    "depth diff older than the book (a duplicate?): dropped"
+                );
+            }
+        }
         SyncOutcome::Applied | SyncOutcome::SnapshotApplied { .. } => {}
     }
 }
