@@ -1,4 +1,5 @@
-//! Every feed fault of the local venue, survived by a paper run: after each, the engine's
+//! Every feed fault of the local venue, survived by a paper run (whose connection also rolls
+//! over every few seconds, as Binance's 24-hour limit forces): after each, the engine's
 //! book equals the venue's at a sync point (the venue paused, the engine caught up to its
 //! last update id), quotes were pulled while the book was untrusted and came back once it was
 //! healthy, nothing panicked, and the fault shows in the metrics and the logs. Then the
@@ -188,6 +189,8 @@ stale_after_ms = 3000
 initial_backoff_ms = 50
 max_backoff_ms = 400
 resync_interval_ms = 200
+# Binance's 24-hour rollover, every 4 s here: make-before-break while the faults go on.
+rollover_after_s = 4.0
 [lanes]
 rest_url = "{rest}"
 open_interest_interval_s = 1
@@ -296,6 +299,8 @@ token = "{TOKEN}"
     assert!(sample(&metrics, "halcyon_feed_resyncs_total") >= 3.0);
     assert!(sample(&metrics, "halcyon_lane_events_total") >= 1.0, "open interest reached the core");
     assert!(paper.feed.stats.lane_events >= 1, "{:?}", paper.feed);
+    assert!(paper.feed.stats.rollovers >= 2, "connections rolled over: {:?}", paper.feed);
+    assert!(sample(&metrics, "halcyon_feed_rollovers_total") >= 2.0);
     let logs = logs.text();
     for needle in ["depth snapshot requested", "operator command"] {
         assert!(logs.contains(needle), "no log line with {needle:?}");

@@ -87,7 +87,8 @@ pub(crate) fn table(summary: &ReplaySummary) -> String {
     let mut out = String::new();
     let trading = &summary.trading;
     let opt = |value: Option<f64>, digits: usize| value.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
-    let _ = writeln!(out, "halcyon replay: {}", summary.data);
+    let command = if summary.threads == "live" { "halcyon run (paper)" } else { "halcyon replay" };
+    let _ = writeln!(out, "{command}: {}", summary.data);
     if let Some(scenario) = &summary.scenario {
         let _ = writeln!(out, "stress scenario: {scenario}");
     }

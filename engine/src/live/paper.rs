@@ -204,7 +204,11 @@ pub fn run_paper(
     }
     runtime.shutdown_timeout(Duration::from_secs(2));
     let run = result?;
-    let feed = report.try_recv().unwrap_or(LiveFeedReport { stats: Default::default(), stopped: None });
+    let feed = report.try_recv().unwrap_or(LiveFeedReport {
+        stats: Default::default(),
+        stopped: None,
+        captured: None,
+    });
     let (mut checks, mut commands, mut stamps) = (QuotingChecks::default(), 0, None);
     let run = run.map_observer(|observer| {
         checks = observer.checks();

@@ -92,6 +92,8 @@ pub struct LiveFeedReport {
     pub stats: LiveFeedStats,
     /// Why it stopped.
     pub stopped: Option<StopReason>,
+    /// Frames (and snapshots) written to the capture, when recording.
+    pub captured: Option<u64>,
 }
 
 /// The live feed: the stream, the REST lane's channels, the slow-lane queue.
@@ -441,13 +443,17 @@ impl FeedSource for LiveSource {
             }
         };
         tracing::info!(reason = ?stopped, "live feed stopping");
-        if let Some(tap) = self.tap.take() {
-            match tap.finish() {
-                Ok(stats) => tracing::info!(?stats, "capture written"),
-                Err(error) => tracing::error!(%error, "capture: writing failed"),
+        let captured = self.tap.take().and_then(|tap| match tap.finish() {
+            Ok(written) => {
+                tracing::info!(?written, "capture written");
+                Some(written.frames)
             }
-        }
-        let _ = self.report.send(LiveFeedReport { stats, stopped: Some(stopped) });
+            Err(error) => {
+                tracing::error!(%error, "capture: writing failed");
+                None
+            }
+        });
+        let _ = self.report.send(LiveFeedReport { stats, stopped: Some(stopped), captured });
     }
 }
 
