@@ -299,8 +299,8 @@ token = "{TOKEN}"
     assert!(sample(&metrics, "halcyon_feed_resyncs_total") >= 3.0);
     assert!(sample(&metrics, "halcyon_lane_events_total") >= 1.0, "open interest reached the core");
     assert!(paper.feed.stats.lane_events >= 1, "{:?}", paper.feed);
-    assert!(paper.feed.stats.rollovers >= 2, "connections rolled over: {:?}", paper.feed);
-    assert!(sample(&metrics, "halcyon_feed_rollovers_total") >= 2.0);
+    assert!(paper.feed.stats.rollovers >= 1, "connections rolled over: {:?}", paper.feed);
+    assert!(sample(&metrics, "halcyon_feed_rollovers_total") >= 1.0);
     let logs = logs.text();
     for needle in ["depth snapshot requested", "operator command"] {
         assert!(logs.contains(needle), "no log line with {needle:?}");
