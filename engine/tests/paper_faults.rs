@@ -9,28 +9,24 @@
 //! own control endpoint. The faults are the venue's (synthetic by construction: the recording
 //! itself has none); the market data is the real BTCUSDT recording.
 
-use engine::cli::engine_config::{ConfigSource, EngineConfig};
+mod support;
+
 use engine::control::Command;
 use engine::control::client::{ControlClient, Endpoint};
 use engine::live::paper::{PaperOptions, run_paper};
-use engine::local_venue::{Fault, LocalVenue, Tape, VenueConfig, VenueHandle};
-use feeds::inspect::OwnedFrame;
-use feeds::recording::open_frames;
-use feeds::{Instruments, Step};
+use engine::local_venue::{Fault, VenueHandle};
+use feeds::Step;
 use rust_decimal::Decimal;
 use std::io::Write;
 use std::str::FromStr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{instruments, paper_config, recording, venue};
 
 const TOKEN: &str = "paper-faults-test-token";
 /// Levels per side compared at each sync point (the engine's status shows 20).
 const LEVELS: usize = 20;
-
-fn instruments() -> Instruments {
-    testkit::replay::instruments()
-}
 
 /// Log lines of every thread, for the "visible in the logs" checks.
 #[derive(Clone, Default)]
@@ -50,23 +46,6 @@ impl Logs {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
-}
-
-fn venue(seconds: f64, speed: f64) -> VenueHandle {
-    let path = testkit::data_dir().join("binance-usdm/btcusdt_20240808.gz");
-    let mut reader = open_frames(&path).expect("the BTCUSDT recording");
-    let (frames, errors) = OwnedFrame::read_all(reader.as_mut());
-    assert!(errors.is_empty(), "{errors:?}");
-    let first = frames[0].receive_time.0;
-    let kept = frames.iter().filter(|frame| ((frame.receive_time.0 - first) as f64) < seconds * 1e9);
-    let tape = Tape::from_frames(
-        kept.map(|frame| (frame.receive_time, frame.channel.as_str(), frame.payload.clone())),
-        &instruments(),
-    )
-    .expect("tape");
-    let mut config = VenueConfig::new(instruments());
-    config.speed = speed;
-    LocalVenue::start_tape(config, Arc::new(tape)).expect("venue starts")
 }
 
 struct Engine {
@@ -177,35 +156,15 @@ fn every_feed_fault_is_survived_and_kill_needs_reset() {
         .try_init()
         .expect("the test's subscriber");
 
-    let venue = venue(300.0, 4.0);
-    let text = format!(
-        r#"
-[threads]
-pin = false
-[live]
-ws_url = "ws://{addr}"
-poll = "epoll"
-stale_after_ms = 3000
-initial_backoff_ms = 50
-max_backoff_ms = 400
-resync_interval_ms = 200
-# Binance's 24-hour rollover, every 4 s here: make-before-break while the faults go on.
-rollover_after_s = 4.0
-[lanes]
-rest_url = "{rest}"
-open_interest_interval_s = 1
-[lanes.bybit]
-enabled = false
-[lanes.deribit]
-enabled = false
-[control]
-bind = "127.0.0.1:0"
-token = "{TOKEN}"
-"#,
-        addr = venue.addr(),
-        rest = venue.rest_url(),
-    );
-    let config = EngineConfig::from_toml(&text, ConfigSource::BuiltIn).expect("config");
+    let venue = venue(&recording(300.0), 4.0);
+    let mut config = paper_config(&venue, "");
+    config.live.stop_when_idle_ms = 0;
+    // Binance's 24-hour rollover, every 4 s here: make-before-break while the faults go on.
+    config.live.rollover_after_s = 4.0;
+    config.lanes.open_interest_interval_s = 1;
+    config.control.enabled = true;
+    config.control.bind = "127.0.0.1:0".into();
+    config.control.token = Some(TOKEN.into());
     let (ready, address) = crossbeam_channel::bounded(1);
     let options = PaperOptions { no_signal_handler: true, ready: Some(ready), ..PaperOptions::default() };
     let stop = options.stop.clone();

@@ -30,6 +30,7 @@
 pub mod book;
 pub mod event;
 pub mod fixed;
+pub mod http_response;
 pub mod inspect;
 pub mod instrument;
 #[cfg(feature = "net")]

@@ -2,8 +2,8 @@
 
 use super::config::BybitLaneConfig;
 use super::queue::LaneQueue;
+use super::reconnect::{backoff, before_reconnect, connect};
 use super::rescale::rescale_event;
-use super::rest::pause;
 use super::stats::LaneStats;
 use super::wall_clock;
 use crate::event::{Event, EventKind};
@@ -14,7 +14,6 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How to move one Bybit instrument's events onto the quoted one.
@@ -35,38 +34,6 @@ pub(crate) struct BybitLane {
     pub stats: Arc<LaneStats>,
 }
 
-/// Connect (TCP + TLS + WebSocket handshake) must finish within this.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Exponential backoff with ±50 % jitter from a small xorshift generator (no OS entropy: the
-/// seed is the wall clock, which is all jitter needs).
-pub(crate) struct Backoff {
-    min_ms: u64,
-    max_ms: u64,
-    failures: u32,
-    state: u64,
-}
-
-impl Backoff {
-    pub(crate) fn new(min_ms: u64, max_ms: u64) -> Backoff {
-        Backoff { min_ms, max_ms, failures: 0, state: (wall_clock().get() as u64) | 1 }
-    }
-
-    pub(crate) fn reset(&mut self) {
-        self.failures = 0;
-    }
-
-    pub(crate) fn next_delay(&mut self) -> Duration {
-        let base = self.min_ms.saturating_mul(1_u64 << self.failures.min(20)).min(self.max_ms);
-        self.failures = self.failures.saturating_add(1);
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        let jitter = self.state % (base + 1);
-        Duration::from_millis(base / 2 + jitter)
-    }
-}
-
 impl BybitLane {
     fn topics(&self) -> Vec<String> {
         let mut topics = Vec::new();
@@ -82,20 +49,11 @@ impl BybitLane {
     }
 
     pub(crate) async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
-        let mut backoff = Backoff::new(self.config.reconnect_min_ms, self.config.reconnect_max_ms);
+        let mut backoff = backoff(self.config.reconnect_min_ms, self.config.reconnect_max_ms);
         loop {
-            let connect = tokio_tungstenite::connect_async_tls_with_config(
-                self.config.url.as_str(),
-                None,
-                true,
-                Some(Connector::Rustls(Arc::clone(&self.tls))),
-            );
-            let connected = tokio::select! {
-                result = tokio::time::timeout(CONNECT_TIMEOUT, connect) => result,
-                _ = shutdown.changed() => return,
-            };
-            match connected {
-                Ok(Ok((socket, _))) => {
+            match connect(&self.config.url, &self.tls, &mut shutdown).await {
+                None => return,
+                Some(Ok(socket)) => {
                     self.stats.connected();
                     backoff.reset();
                     self.decoder.reset();
@@ -103,14 +61,9 @@ impl BybitLane {
                         self.stats.error(format!("{}: {error}", self.config.url));
                     }
                 }
-                Ok(Err(error)) => self.stats.error(format!("{}: connect: {error}", self.config.url)),
-                Err(_) => self.stats.error(format!("{}: connect timed out", self.config.url)),
+                Some(Err(error)) => self.stats.error(error),
             }
-            if *shutdown.borrow() {
-                return;
-            }
-            self.stats.reconnecting();
-            if !pause(backoff.next_delay(), &mut shutdown).await {
+            if !before_reconnect(&self.stats, &mut backoff, &mut shutdown).await {
                 return;
             }
         }

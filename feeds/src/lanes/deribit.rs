@@ -11,10 +11,9 @@
 //!    `max_options`, nearest to the index first.
 //! 5. `public/subscribe` `ticker.{name}.{ticker_interval}` in batches of 50.
 
-use super::bybit::{Backoff, CONNECT_TIMEOUT};
 use super::config::DeribitLaneConfig;
 use super::queue::LaneQueue;
-use super::rest::pause;
+use super::reconnect::{backoff, before_reconnect, connect};
 use super::stats::LaneStats;
 use super::wall_clock;
 use crate::event::{Event, EventKind};
@@ -25,7 +24,6 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 
 pub(crate) struct DeribitLane {
@@ -79,24 +77,15 @@ fn request(id: u64, method: &str, params: &str) -> Message {
 
 impl DeribitLane {
     pub(crate) async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut backoff = Backoff::new(self.config.reconnect_min_ms, self.config.reconnect_max_ms);
+        let mut backoff = backoff(self.config.reconnect_min_ms, self.config.reconnect_max_ms);
         let settings = BoardSettings {
             short_dated_hours: self.config.short_dated_hours,
             near_spot_pct: self.config.near_spot_pct,
         };
         loop {
-            let connect = tokio_tungstenite::connect_async_tls_with_config(
-                self.config.url.as_str(),
-                None,
-                true,
-                Some(Connector::Rustls(Arc::clone(&self.tls))),
-            );
-            let connected = tokio::select! {
-                result = tokio::time::timeout(CONNECT_TIMEOUT, connect) => result,
-                _ = shutdown.changed() => return,
-            };
-            match connected {
-                Ok(Ok((socket, _))) => {
+            match connect(&self.config.url, &self.tls, &mut shutdown).await {
+                None => return,
+                Some(Ok(socket)) => {
                     self.stats.connected();
                     backoff.reset();
                     let mut board = OptionsBoard::new(&self.config.currency, settings);
@@ -104,14 +93,9 @@ impl DeribitLane {
                         self.stats.error(format!("{}: {error}", self.config.url));
                     }
                 }
-                Ok(Err(error)) => self.stats.error(format!("{}: connect: {error}", self.config.url)),
-                Err(_) => self.stats.error(format!("{}: connect timed out", self.config.url)),
+                Some(Err(error)) => self.stats.error(error),
             }
-            if *shutdown.borrow() {
-                return;
-            }
-            self.stats.reconnecting();
-            if !pause(backoff.next_delay(), &mut shutdown).await {
+            if !before_reconnect(&self.stats, &mut backoff, &mut shutdown).await {
                 return;
             }
         }

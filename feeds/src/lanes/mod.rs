@@ -25,6 +25,7 @@ mod config;
 mod deribit;
 mod http;
 mod queue;
+mod reconnect;
 mod rescale;
 mod rest;
 mod runner;
