@@ -18,7 +18,7 @@
 //! heartbeat_ms = 100                       # the core hears from the feed at least this often (control commands, metrics)
 //! silence_warn_ms = 1000                   # a connected stream quiet this long is logged and counted (a stall)
 //! record = "captures/btcusdt.txt"          # optional: every frame, raw, as `<receive_ns> <frame>` lines
-//! stop_after_s = 0                         # 0: run until Ctrl-C (or `halcyon ctl stop`)
+//! stop_after_s = 0                         # 0: run until Ctrl-C (`halcyon run --duration` sets it)
 //! stop_when_idle_ms = 0                    # 0: never; else stop after this long without a frame (replayed venues)
 //! ```
 
