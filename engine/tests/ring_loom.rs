@@ -2,16 +2,16 @@
 //! value the C11 memory model lets each load return, on rings of 2 slots and a handful of items.
 //!
 //! ```sh
-//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" \
+//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg halcyon_loom" \
 //!     cargo test -p halcyon-engine --release --test ring_loom
 //! ```
 //!
 //! Slot cells are `loom::cell::UnsafeCell`s, so loom itself fails a model in which the producer
 //! writes a slot while a consumer reads it (a torn read); the models also check each value.
-//! Waits spin through `loom::thread::yield_now` (the strategies do so under `cfg(loom)`), and a
+//! Waits spin through `loom::thread::yield_now` (the strategies do so under `cfg(halcyon_loom)`), and a
 //! park timeout is modelled as one that expires at once, except with `Blocking::untimed()`,
 //! where a lost wake-up is a deadlock loom reports.
-#![cfg(loom)]
+#![cfg(halcyon_loom)]
 
 use engine::ring::{Blocking, BusySpin, Closed, Consumer, RingBuilder, WaitStrategy};
 use loom::sync::Arc;

@@ -9,7 +9,13 @@ use strategy::research::AsPaperParams;
 
 /// halcyon: a low-latency market-making engine for crypto perpetual futures.
 #[derive(Debug, Parser)]
-#[command(name = "halcyon", version, about, long_about = None, arg_required_else_help = true)]
+#[command(
+    name = "halcyon",
+    version,
+    about = "halcyon: a low-latency market-making engine for crypto perpetual futures",
+    long_about = None,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -51,7 +51,7 @@ fn gate(table: &[ConsumerState], index: usize) -> u64 {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
     use crate::ring::sequences::Sequences;

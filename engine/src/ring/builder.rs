@@ -145,7 +145,7 @@ impl<T: Copy + Send> std::fmt::Debug for RingBuilder<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
 

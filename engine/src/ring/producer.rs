@@ -252,7 +252,7 @@ impl<T> std::fmt::Debug for Producer<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
     use crate::ring::{Consumer, RingBuilder};

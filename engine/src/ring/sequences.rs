@@ -122,7 +122,7 @@ impl Sequences {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
     use crate::ring::cursor::DROPPED;

@@ -142,7 +142,7 @@ impl<T: Copy> RawSlots<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
 

@@ -1,5 +1,5 @@
 //! The one switch between `std` and `loom`: the ring names its atomics, locks, threads and cells
-//! through this module, so `--cfg loom` swaps every synchronization primitive at once.
+//! through this module, so `--cfg halcyon_loom` swaps every synchronization primitive at once.
 //!
 //! The shim has no `unsafe`. The std [`UnsafeCell`] wrapper copies loom's `with`/`with_mut`
 //! interface, which hands out raw pointers; dereferencing them is up to `slots.rs`.
@@ -7,27 +7,27 @@
 
 use std::time::Duration;
 
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 pub(super) use std::sync::Arc;
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 pub(super) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 pub(super) use std::thread::{ThreadId, yield_now};
 
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 pub(super) use loom::sync::Arc;
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 pub(super) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 pub(super) use loom::thread::{ThreadId, yield_now};
 
 /// One step of a busy wait. Under loom it yields, so that the model checker runs the thread
 /// being waited for (a `spin_loop` would be an infinite loop to it).
 #[inline]
 pub(super) fn spin_loop() {
-    #[cfg(not(loom))]
+    #[cfg(not(halcyon_loom))]
     std::hint::spin_loop();
-    #[cfg(loom)]
+    #[cfg(halcyon_loom)]
     loom::thread::yield_now();
 }
 
@@ -35,20 +35,20 @@ pub(super) fn spin_loop() {
 /// yields (see [`spin_loop`]).
 #[inline]
 pub(super) fn spin_without_pause() {
-    #[cfg(loom)]
+    #[cfg(halcyon_loom)]
     loom::thread::yield_now();
 }
 
 /// Puts one consumer's thread to sleep and wakes it: std's `park_timeout`/`unpark`, with the
 /// thread handle registered by the consumer the first time it parks on a thread.
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 pub(super) struct ThreadParker {
     /// The thread the consumer last parked on. The mutex is taken by the consumer when it
     /// registers a new thread and by an unparker to clone the handle; never while parked.
     thread: std::sync::Mutex<Option<std::thread::Thread>>,
 }
 
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 impl ThreadParker {
     pub(super) fn new() -> Self {
         Self { thread: std::sync::Mutex::new(None) }
@@ -94,7 +94,7 @@ impl ThreadParker {
 ///
 /// The token is two counters rather than a flag the parked thread clears: loom never lets a
 /// thread that loops on a location it has itself written see another thread's newer store.
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 pub(super) struct ThreadParker {
     /// Unparks so far; written by unparkers only.
     unparks: AtomicU64,
@@ -102,7 +102,7 @@ pub(super) struct ThreadParker {
     consumed: AtomicU64,
 }
 
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 impl ThreadParker {
     pub(super) fn new() -> Self {
         Self { unparks: AtomicU64::new(0), consumed: AtomicU64::new(0) }
@@ -132,15 +132,15 @@ impl ThreadParker {
     }
 }
 
-#[cfg(loom)]
+#[cfg(halcyon_loom)]
 pub(super) use loom::cell::UnsafeCell;
 
 /// `std::cell::UnsafeCell` with loom's closure-based interface.
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 #[derive(Debug)]
 pub(super) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
-#[cfg(not(loom))]
+#[cfg(not(halcyon_loom))]
 impl<T> UnsafeCell<T> {
     pub(super) const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))

@@ -130,7 +130,7 @@ impl WaitStrategy for AnyWait {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(halcyon_loom)))]
 mod tests {
     use super::*;
 

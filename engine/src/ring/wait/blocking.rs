@@ -64,7 +64,7 @@ impl Blocking {
 
     /// Under loom only: parks without a timeout, so that loom reports a deadlock if a wake-up
     /// is lost (loom models a timeout as one that expires at once).
-    #[cfg(loom)]
+    #[cfg(halcyon_loom)]
     #[must_use]
     pub const fn untimed(self) -> Self {
         Self { timeout: None, ..self }
