@@ -2,7 +2,7 @@
 
 use super::config::BybitLaneConfig;
 use super::queue::LaneQueue;
-use super::reconnect::{backoff, before_reconnect, connect};
+use super::reconnect::{backoff, before_reconnect, connect, payload};
 use super::rescale::rescale_event;
 use super::stats::LaneStats;
 use super::wall_clock;
@@ -92,17 +92,7 @@ impl BybitLane {
         loop {
             tokio::select! {
                 message = stream.next() => {
-                    let message = match message {
-                        None => return Err("connection closed".to_owned()),
-                        Some(Err(error)) => return Err(error.to_string()),
-                        Some(Ok(message)) => message,
-                    };
-                    let mut payload = match message {
-                        Message::Text(text) => text.as_bytes().to_vec(),
-                        Message::Binary(bytes) => bytes.to_vec(),
-                        Message::Close(_) => return Err("closed by the server".to_owned()),
-                        _ => continue,
-                    };
+                    let Some(mut payload) = payload(message)? else { continue };
                     let receive_time = wall_clock();
                     self.stats.frame();
                     events.clear();

@@ -13,7 +13,7 @@
 
 use super::config::DeribitLaneConfig;
 use super::queue::LaneQueue;
-use super::reconnect::{backoff, before_reconnect, connect};
+use super::reconnect::{backoff, before_reconnect, connect, payload};
 use super::stats::LaneStats;
 use super::wall_clock;
 use crate::event::{Event, EventKind};
@@ -134,17 +134,7 @@ impl DeribitLane {
         loop {
             tokio::select! {
                 message = stream.next() => {
-                    let message = match message {
-                        None => return Err("connection closed".to_owned()),
-                        Some(Err(error)) => return Err(error.to_string()),
-                        Some(Ok(message)) => message,
-                    };
-                    let mut payload = match message {
-                        Message::Text(text) => text.as_bytes().to_vec(),
-                        Message::Binary(bytes) => bytes.to_vec(),
-                        Message::Close(_) => return Err("closed by the server".to_owned()),
-                        _ => continue,
-                    };
+                    let Some(mut payload) = payload(message)? else { continue };
                     self.stats.frame();
                     match decode_frame(&mut payload) {
                         Ok(DeribitMessage::Ticker(ticker)) => {

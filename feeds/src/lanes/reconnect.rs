@@ -1,5 +1,6 @@
-//! What the WebSocket lanes share: one connection attempt (TLS, timeout, shutdown) and the wait
-//! before the next, with the hot feed's jittered backoff ([`Backoff`]).
+//! What the WebSocket lanes share: one connection attempt (TLS, timeout, shutdown), the wait
+//! before the next with the hot feed's jittered backoff ([`Backoff`]), and what a received
+//! message means.
 
 use super::rest::pause;
 use super::stats::LaneStats;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 /// Connect (TCP + TLS + WebSocket handshake) must finish within this.
@@ -61,4 +63,17 @@ pub(crate) async fn before_reconnect(
     stats.reconnecting();
     let (_, delay) = backoff.next_delay();
     pause(delay, shutdown).await
+}
+
+/// What a message read from a lane's socket means: its payload (copied, to be decoded in
+/// place), nothing to handle (a ping, a pong), or the end of the session, with why.
+pub(crate) fn payload(message: Option<Result<Message, Error>>) -> Result<Option<Vec<u8>>, String> {
+    match message {
+        None => Err("connection closed".to_owned()),
+        Some(Err(error)) => Err(error.to_string()),
+        Some(Ok(Message::Text(text))) => Ok(Some(text.as_bytes().to_vec())),
+        Some(Ok(Message::Binary(bytes))) => Ok(Some(bytes.to_vec())),
+        Some(Ok(Message::Close(_))) => Err("closed by the server".to_owned()),
+        Some(Ok(_)) => Ok(None),
+    }
 }
