@@ -219,3 +219,51 @@ fn bench_says_why_it_runs_unpinned() {
     assert!(log.contains("running unpinned") && log.contains("core 4096"), "{log}");
     assert!(text(&output.stdout).contains("unpinned, yielding waits"));
 }
+
+#[test]
+fn live_commands_explain_themselves_and_refuse_bad_settings() {
+    let output = halcyon(&["--help"]);
+    let help = text(&output.stdout);
+    for command in ["run", "record", "venue", "ctl"] {
+        assert!(help.contains(&format!("  {command} ")), "{command} missing from\n{help}");
+    }
+    for command in ["run", "record", "venue", "ctl"] {
+        let output = halcyon(&[command, "--help"]);
+        assert!(output.status.success() && text(&output.stdout).contains("Example"), "{command} --help");
+    }
+    // A bad endpoint names the key; a bad poll mode names the choices.
+    let output = halcyon(&["run", "--set", "live.ws_url=http://example.invalid"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("live.ws_url"), "{}", text(&output.stderr));
+    let output = halcyon(&["run", "--set", "live.poll=spin"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("`busy` or `epoll`"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_run_that_never_connects_is_an_error_not_an_empty_summary() {
+    // Port 1 on loopback refuses connections: the feed retries with backoff, then the run ends.
+    let output = halcyon(&[
+        "run",
+        "--set",
+        "live.ws_url=ws://127.0.0.1:1",
+        "--set",
+        "lanes.rest_url=http://127.0.0.1:1",
+        "--set",
+        "lanes.bybit.enabled=false",
+        "--set",
+        "lanes.deribit.enabled=false",
+        "--set",
+        "control.enabled=false",
+        "--set",
+        "threads.pin=false",
+        "--set",
+        "live.poll=epoll",
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("never connected to ws://127.0.0.1:1"), "{stderr}");
+    assert!(stderr.contains("connection attempt failed"), "the attempts are logged: {stderr}");
+}

@@ -43,6 +43,7 @@ pub fn run(arguments: &RunArgs) -> Result<u8, CliError> {
         }
         None => write!(stdout, "{table}").map_err(CliError::Output)?,
     }
+    never_connected(&paper)?;
     if let Some(dir) = &arguments.out {
         let title = format!("halcyon run (paper): {}", paper.run.summary.data);
         let files = crate::report::write_report(dir, &paper.run.series, &json, &title)
@@ -50,6 +51,19 @@ pub fn run(arguments: &RunArgs) -> Result<u8, CliError> {
         eprintln!("report: {}", files.html.display());
     }
     Ok(EXIT_OK)
+}
+
+/// A run whose market stream never opened had no market to trade: an error, not a summary of
+/// nothing.
+fn never_connected(paper: &PaperRun) -> Result<(), CliError> {
+    let stats = &paper.feed.stats;
+    if stats.connects > 0 {
+        return Ok(());
+    }
+    Err(CliError::Argument(format!(
+        "no market data: never connected to {} ({} attempts failed; the log says why)",
+        paper.run.summary.data, stats.connect_failures
+    )))
 }
 
 /// The replay-shaped summary with the live feed's counters and checks added.
@@ -108,6 +122,7 @@ pub fn record(arguments: &RecordArgs) -> Result<u8, CliError> {
     let (instruments, _) = load_instruments(arguments.instruments.as_deref(), None)?;
     let options = PaperOptions { paused: true, ..PaperOptions::default() };
     let paper = run_paper(&config, &instruments, options)?;
+    never_connected(&paper)?;
     let summary = &paper.run.summary;
     let Some(captured) = paper.feed.captured else {
         return Err(CliError::Argument(format!(

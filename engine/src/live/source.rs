@@ -65,6 +65,8 @@ pub enum StopReason {
 pub struct LiveFeedStats {
     /// Connections opened (the first included).
     pub connects: u64,
+    /// Connection attempts that failed before opening (refused, timed out, TLS, upgrade).
+    pub connect_failures: u64,
     /// Connections lost.
     pub disconnects: u64,
     /// Of those, connections dropped for silence (`stale_after_ms`).
@@ -246,7 +248,8 @@ impl<Wait: WaitStrategy> StreamHandler for RingHandler<'_, Wait> {
                 tracing::info!(?event, "market stream rolled over to a new connection");
             }
             StreamEvent::ConnectFailed { .. } => {
-                tracing::warn!(?event, "market stream: connection attempt failed")
+                self.stats.connect_failures += 1;
+                tracing::warn!(?event, "market stream: connection attempt failed");
             }
             StreamEvent::BackingOff { .. } => tracing::info!(?event, "market stream: reconnecting"),
         }
