@@ -132,15 +132,28 @@ pub struct WsClient {
 impl WsClient {
     /// Starts connecting to `endpoint` and registers the socket with `registry` under `token`
     /// (readable and writable, edge-triggered). Resolves the host name here, which may block
-    /// on DNS: use IP literals or accept that cost at connect time.
+    /// on DNS: use IP literals, [`WsClient::connect_to`] with an address resolved beforehand
+    /// (as [`MarketStream`](super::MarketStream) does), or accept that cost at connect time.
     pub fn connect(
         endpoint: &Endpoint,
         options: &ClientOptions,
         registry: &Registry,
         token: Token,
     ) -> Result<WsClient, WsError> {
-        let deadline = Instant::now() + options.connect_timeout;
         let address = resolve(endpoint)?;
+        WsClient::connect_to(endpoint, address, options, registry, token)
+    }
+
+    /// [`WsClient::connect`] to `address`, already resolved from `endpoint`'s host (which still
+    /// names the TLS server and the `Host` header): nothing here blocks.
+    pub fn connect_to(
+        endpoint: &Endpoint,
+        address: SocketAddr,
+        options: &ClientOptions,
+        registry: &Registry,
+        token: Token,
+    ) -> Result<WsClient, WsError> {
+        let deadline = Instant::now() + options.connect_timeout;
         let tls = match (endpoint.is_secure(), &options.tls) {
             (false, _) => None,
             (true, None) => return Err(WsError::Handshake("wss:// needs a TLS configuration".to_owned())),
@@ -322,7 +335,8 @@ impl WsClient {
     }
 }
 
-fn resolve(endpoint: &Endpoint) -> Result<SocketAddr, WsError> {
+/// The first address `endpoint`'s host resolves to (the system resolver: may block).
+pub fn resolve(endpoint: &Endpoint) -> Result<SocketAddr, WsError> {
     let authority = endpoint.authority();
     let resolve_error = |source| WsError::Resolve { authority: authority.clone(), source };
     let mut addresses = (endpoint.host(), endpoint.port()).to_socket_addrs().map_err(resolve_error)?;

@@ -13,8 +13,10 @@
 //!
 //! ## Guarantees
 //! - Nothing here blocks once connecting has started: every socket is non-blocking and every
-//!   wait is bounded by the [`PollMode`]. (Name resolution in [`WsClient::connect`] is the
-//!   exception: it uses the system resolver.)
+//!   wait is bounded by the [`PollMode`]. Name resolution is the exception, and it is kept
+//!   off the data path: [`MarketStream::new`] resolves the host on the caller's thread and
+//!   reuses the address for reconnects and rollovers; only after a failed attempt (when
+//!   nothing flows) does the next one resolve again, on the feed thread.
 //! - Reading frames from an open plain connection allocates nothing once the buffers are warm;
 //!   over TLS, rustls allocates per TLS record (see `tests/net.rs` for the measured counts).
 //! - Connection trouble never panics and never ends the stream: it is an event, and the

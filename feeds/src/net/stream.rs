@@ -160,6 +160,10 @@ pub struct MarketStream {
     next_id: u64,
     mask_seed: u64,
     stats: StreamStats,
+    /// The endpoint's address, resolved when the stream was built (on the caller's thread) so
+    /// that reconnects and rollovers do not wait on DNS on the feed thread; forgotten when a
+    /// primary attempt fails, so the next one resolves afresh (nothing flows meanwhile).
+    address: Option<std::net::SocketAddr>,
 }
 
 impl MarketStream {
@@ -169,6 +173,7 @@ impl MarketStream {
         config.validate()?;
         let endpoint = Endpoint::parse(&config.url).map_err(super::error::ConfigError::from)?;
         let tls = if endpoint.is_secure() { Some(config.tls_client_config()?) } else { None };
+        let address = super::client::resolve(&endpoint).ok();
         let options = ClientOptions {
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
             read_buffer_bytes: config.read_buffer_bytes,
@@ -197,6 +202,7 @@ impl MarketStream {
             rollover_backoff: Backoff::new(initial, max, config.backoff_seed ^ 0x5EED),
             reconnecting: false,
             next_id: 1,
+            address,
             mask_seed: config.backoff_seed,
             stats: StreamStats::default(),
         })
@@ -260,6 +266,8 @@ impl MarketStream {
             Ok(slot) => self.primary = Some(slot),
             Err((id, error)) => {
                 self.stats.failed_attempts += 1;
+                // The address may have moved: resolve again before the next attempt.
+                self.address = None;
                 handler.on_event(StreamEvent::ConnectFailed { connection: id, reason: error });
                 self.schedule_reconnect(handler);
             }
@@ -271,9 +279,19 @@ impl MarketStream {
         self.next_id += 1;
         let mut options = self.options.clone();
         options.mask_seed = self.mask_seed ^ id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut client =
-            WsClient::connect(&self.endpoint, &options, self.poll.registry(), Token(id.0 as usize))
-                .map_err(|error| (id, error))?;
+        let address = match self.address {
+            Some(address) => address,
+            None => super::client::resolve(&self.endpoint).map_err(|error| (id, error))?,
+        };
+        self.address = Some(address);
+        let mut client = WsClient::connect_to(
+            &self.endpoint,
+            address,
+            &options,
+            self.poll.registry(),
+            Token(id.0 as usize),
+        )
+        .map_err(|error| (id, error))?;
         for message in &self.subscribe {
             client.send_text(message).map_err(|error| (id, error))?;
         }
@@ -308,6 +326,8 @@ impl MarketStream {
                 Err(error) => {
                     let connection = slot.id;
                     self.stats.failed_attempts += 1;
+                    // The address may have moved: resolve again before the next attempt.
+                    self.address = None;
                     handler.on_event(StreamEvent::ConnectFailed { connection, reason: error });
                     self.lose_primary(handler);
                     return;
