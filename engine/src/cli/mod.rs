@@ -87,10 +87,10 @@ pub fn log_format(flag: Option<args::LogFormat>) -> args::LogFormat {
 }
 
 /// Log lines go to stderr; `HALCYON_LOG` sets the filter (`tracing` directives such as `info` or
-/// `engine=debug`), default `warn`. The format is [`log_subscriber`]'s.
-fn init_logging(format: args::LogFormat) {
+/// `engine=debug`), default `default_level`. The format is [`log_subscriber`]'s.
+fn init_logging(format: args::LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("HALCYON_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_env("HALCYON_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // A second call (tests running commands in-process) keeps the first subscriber.
     let _ = tracing::subscriber::set_global_default(log_subscriber(format, filter, std::io::stderr, ansi));
@@ -134,7 +134,13 @@ pub fn run(arguments: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> 
             return if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    init_logging(log_format(cli.log_format));
+    // The long-running services say what they are doing (connections, resyncs, operator
+    // commands, a telemetry line every few seconds); one-shot commands only warn.
+    let default_level = match cli.command {
+        args::Command::Run(_) | args::Command::Record(_) | args::Command::Venue(_) => "info",
+        _ => "warn",
+    };
+    init_logging(log_format(cli.log_format), default_level);
     let result = match cli.command {
         args::Command::Inspect(arguments) => inspect::run(&arguments),
         args::Command::Bench(args::BenchCommand::TickToQuote(arguments)) => bench::tick_to_quote(&arguments),

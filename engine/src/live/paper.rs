@@ -31,6 +31,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// A live run logs a telemetry line (frames, rate, gaps) this often, from the telemetry
+/// consumer's thread.
+const TELEMETRY_EVERY: Duration = Duration::from_secs(10);
+
 /// Slow-lane events that may wait for the feed thread; more are dropped (and counted).
 const LANE_QUEUE_CAPACITY: usize = 4096;
 
@@ -188,7 +192,7 @@ pub fn run_paper(
         quoting_core: config.quoting_core,
         pacing: Pacing::Burst,
         journal: None,
-        telemetry_every: Duration::ZERO,
+        telemetry_every: TELEMETRY_EVERY,
     };
     let plan = CorePlan::detect();
     let (pipeline, unpinned) = share_cores(pipeline, &plan);
