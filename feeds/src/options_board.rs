@@ -152,6 +152,11 @@ impl OptionsBoard {
         self.tickers.get(&name.to_string())
     }
 
+    /// Keeps only the options whose names `keep` accepts (the ones still watched).
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.tickers.retain(|name, _| keep(name));
+    }
+
     /// Drops options that expired at or before `now`.
     pub fn remove_expired(&mut self, now: Nanos) {
         self.tickers.retain(|_, ticker| ticker.name.expiry > now);

@@ -274,6 +274,12 @@ fn deribit_lane_pushes_options_readings_and_answers_heartbeats() {
     let tests_answered = Arc::new(AtomicUsize::new(0));
     let subscribed_channels = Arc::new(std::sync::Mutex::new(String::new()));
     let (answered, channels) = (Arc::clone(&tests_answered), Arc::clone(&subscribed_channels));
+    // Requests of each kind, to see the hourly re-choice (every second here).
+    let listed = Arc::new(AtomicUsize::new(0));
+    let subscribes = Arc::new(AtomicUsize::new(0));
+    let unsubscribes = Arc::new(AtomicUsize::new(0));
+    let (listed_seen, subscribes_seen, unsubscribes_seen) =
+        (Arc::clone(&listed), Arc::clone(&subscribes), Arc::clone(&unsubscribes));
     runtime.spawn(async move {
         let Ok((socket, _)) = listener.accept().await else { return };
         let Ok(mut socket) = tokio_tungstenite::accept_async(socket).await else { return };
@@ -308,9 +314,14 @@ fn deribit_lane_pushes_options_readings_and_answers_heartbeats() {
                 }
                 "public/get_instruments" => {
                     assert_eq!(request["params"]["kind"], "option");
+                    listed_seen.fetch_add(1, Ordering::SeqCst);
                     let _ = socket.send(Message::text(instruments_answer.clone())).await;
                 }
+                "public/unsubscribe" => {
+                    unsubscribes_seen.fetch_add(1, Ordering::SeqCst);
+                }
                 "public/subscribe" => {
+                    subscribes_seen.fetch_add(1, Ordering::SeqCst);
                     let list = request["params"]["channels"].to_string();
                     *channels.lock().unwrap() = list.clone();
                     let _ = socket.send(answer(&list)).await;
@@ -330,6 +341,7 @@ fn deribit_lane_pushes_options_readings_and_answers_heartbeats() {
     config.deribit.url = format!("ws://{address}");
     config.deribit.currency = "ETH".to_owned();
     config.deribit.interval_s = 1;
+    config.deribit.reselect_s = 1;
     let queue = LaneQueue::new(64);
     let lanes = SlowLanes::start(&config, &instruments, queue.clone()).unwrap();
     let events = drain(&queue, 1);
@@ -347,6 +359,15 @@ fn deribit_lane_pushes_options_readings_and_answers_heartbeats() {
     let channels = subscribed_channels.lock().unwrap().clone();
     assert!(channels.contains("ticker.ETH-23JUL21-2000-C.100ms"), "{channels}");
     assert!(!channels.contains("-3000-"), "3000 is 50 % away: {channels}");
+    // Re-choosing asks for the index and the list again; the same answer changes nothing.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listed.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "the options were not re-chosen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(subscribes.load(Ordering::SeqCst), 1, "nothing new to subscribe");
+    assert_eq!(unsubscribes.load(Ordering::SeqCst), 0, "nothing to drop");
     assert!(lanes.shutdown());
 }
 

@@ -26,6 +26,7 @@
 //! expiries = 4
 //! strike_band_pct = 10
 //! max_options = 200
+//! reselect_s = 3600                        # re-choose the options hourly (0: never)
 //! ```
 //!
 //! Why mark price and open interest from Bybit are off by default: Binance's own streams feed
@@ -155,6 +156,9 @@ pub struct DeribitLaneConfig {
     pub ticker_interval: String,
     /// `public/set_heartbeat` interval, s (Deribit's minimum is 10). Default 30.
     pub heartbeat_s: u64,
+    /// Seconds between re-choosing the options to watch (a new index, expiries rolled); 0
+    /// keeps the first choice for the connection's life. Default 3600.
+    pub reselect_s: u64,
     /// First reconnect delay, ms (doubling, jittered). Default 500.
     pub reconnect_min_ms: u64,
     /// Longest reconnect delay, ms. Default 30000.
@@ -176,6 +180,7 @@ impl Default for DeribitLaneConfig {
             max_options: 200,
             ticker_interval: "100ms".to_owned(),
             heartbeat_s: 30,
+            reselect_s: 3600,
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
         }

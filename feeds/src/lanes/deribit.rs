@@ -21,6 +21,7 @@ use crate::options_board::{BoardSettings, OptionsBoard};
 use crate::units::{InstrumentId, Nanos, Seq};
 use crate::venue::deribit::{DeribitMessage, InstrumentInfo, decode_frame};
 use futures_util::{SinkExt, StreamExt};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -39,6 +40,7 @@ const ID_INDEX: u64 = 2;
 const ID_INSTRUMENTS: u64 = 3;
 const ID_SUBSCRIBE: u64 = 4;
 const ID_TEST: u64 = 5;
+const ID_UNSUBSCRIBE: u64 = 6;
 
 /// The options to watch (see the module docs for the rule).
 pub(crate) fn choose_options(
@@ -130,7 +132,17 @@ impl DeribitLane {
         .map_err(send_error)?;
         let period = Duration::from_secs(self.config.interval_s);
         let mut readings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        // Re-choosing: a fresh index, then a fresh instrument list, then the difference
+        // subscribed and unsubscribed (0: never; ten years is never enough).
+        let reselect_period = Duration::from_secs(if self.config.reselect_s == 0 {
+            315_360_000
+        } else {
+            self.config.reselect_s
+        });
+        let mut reselect =
+            tokio::time::interval_at(tokio::time::Instant::now() + reselect_period, reselect_period);
         let mut index = None;
+        let mut watched: BTreeSet<String> = BTreeSet::new();
         loop {
             tokio::select! {
                 message = stream.next() => {
@@ -150,18 +162,29 @@ impl DeribitLane {
                         }
                         Ok(DeribitMessage::Instruments { list, server_time }) => {
                             let now = server_time.unwrap_or_else(wall_clock);
-                            let chosen = choose_options(&list, currency, index.unwrap_or(f64::NAN), now, &self.config);
+                            let chosen: BTreeSet<String> =
+                                choose_options(&list, currency, index.unwrap_or(f64::NAN), now, &self.config)
+                                    .into_iter()
+                                    .collect();
                             if chosen.is_empty() {
                                 self.stats.error(format!("no {currency} options to watch around index {index:?}"));
                             }
-                            for batch in chosen.chunks(50) {
-                                let channels: Vec<String> = batch
-                                    .iter()
-                                    .map(|name| format!("\"ticker.{name}.{}\"", self.config.ticker_interval))
-                                    .collect();
-                                let params = format!("{{\"channels\":[{}]}}", channels.join(","));
-                                sink.send(request(ID_SUBSCRIBE, "public/subscribe", &params)).await.map_err(send_error)?;
+                            let added: Vec<&String> = chosen.difference(&watched).collect();
+                            let dropped: Vec<&String> = watched.difference(&chosen).collect();
+                            for (names, id, method) in
+                                [(&added, ID_SUBSCRIBE, "public/subscribe"), (&dropped, ID_UNSUBSCRIBE, "public/unsubscribe")]
+                            {
+                                for batch in names.chunks(50) {
+                                    let channels: Vec<String> = batch
+                                        .iter()
+                                        .map(|name| format!("\"ticker.{name}.{}\"", self.config.ticker_interval))
+                                        .collect();
+                                    let params = format!("{{\"channels\":[{}]}}", channels.join(","));
+                                    sink.send(request(id, method, &params)).await.map_err(send_error)?;
+                                }
                             }
+                            board.retain(|name| chosen.contains(name));
+                            watched = chosen;
                         }
                         Ok(DeribitMessage::RpcError { id, code, message }) => {
                             self.stats.error(format!("request {id}: error {code}: {message}"));
@@ -169,6 +192,16 @@ impl DeribitLane {
                         Ok(_) => {}
                         Err(error) => self.stats.error(format!("{}: {error}", self.config.url)),
                     }
+                }
+                _ = reselect.tick() => {
+                    index = None;
+                    sink.send(request(
+                        ID_INDEX,
+                        "public/get_index_price",
+                        &format!("{{\"index_name\":\"{index_name}\"}}"),
+                    ))
+                    .await
+                    .map_err(send_error)?;
                 }
                 _ = readings.tick() => self.push_reading(board),
                 _ = shutdown.changed() => {
