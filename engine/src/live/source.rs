@@ -16,7 +16,9 @@
 //! 3. Slow-lane events (open interest, another venue's liquidations, options readings) are
 //!    popped from their lock-free queue and published as frames of their own.
 //! 4. A heartbeat frame (no events) after `heartbeat_ms` without a frame, so the core applies
-//!    operator commands and publishes metrics in a quiet market.
+//!    operator commands and publishes metrics in a quiet market. A connected stream quiet for
+//!    `silence_warn_ms` is logged and counted as a stall (past `stale_after_ms` the connection
+//!    manager also drops and reopens it).
 //!
 //! It returns when asked to stop (the shared flag), after `stop_after_s`, or after
 //! `stop_when_idle_ms` without a frame; the pipeline then closes the ring.
