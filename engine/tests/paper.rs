@@ -47,28 +47,21 @@ fn paper_mode_quotes_and_fills_as_a_replay_of_the_same_recording() {
     };
     let replayed = replay(&market, &config, Threading::Inline).expect("replay");
     let (live, recorded) = (&paper.run.summary, &replayed.summary);
-    eprintln!(
-        "paper:  frames {} fills {} position {} net {:.4} new {} replaces {} cancels {} rejects {} uptime {:?}\n\
-         replay: frames {} fills {} position {} net {:.4} new {} replaces {} cancels {} rejects {} uptime {:?}",
-        live.frames,
-        live.trading.fills,
-        live.trading.inventory.last,
-        live.trading.pnl.net,
-        live.orders.new,
-        live.orders.replaces,
-        live.orders.cancels,
-        live.orders.venue_rejects,
-        live.trading.quote_uptime,
-        recorded.frames,
-        recorded.trading.fills,
-        recorded.trading.inventory.last,
-        recorded.trading.pnl.net,
-        recorded.orders.new,
-        recorded.orders.replaces,
-        recorded.orders.cancels,
-        recorded.orders.venue_rejects,
-        recorded.trading.quote_uptime,
-    );
+    let line = |summary: &engine::replay::run::ReplaySummary| {
+        format!(
+            "frames {} fills {} position {} net {:.4} new {} replaces {} cancels {} rejects {} uptime {:?}",
+            summary.frames,
+            summary.trading.fills,
+            summary.trading.inventory.last,
+            summary.trading.pnl.net,
+            summary.orders.new,
+            summary.orders.replaces,
+            summary.orders.cancels,
+            summary.orders.venue_rejects,
+            summary.trading.quote_uptime,
+        )
+    };
+    eprintln!("paper:  {}\nreplay: {}", line(live), line(recorded));
     assert_eq!(paper.feed.stats.disconnects, 0);
     assert_eq!(paper.feed.stats.snapshots, 1, "one snapshot, no resync: {:?}", paper.feed);
     assert_eq!(paper.run.summary.feed.gaps, 0);

@@ -168,6 +168,17 @@ impl BybitDecoder {
         })
     }
 
+    /// The instrument an array entry of `data` names in its `s`.
+    fn entry_instrument(
+        &self,
+        frame: &Context<'_, '_>,
+        entry: &BorrowedValue<'_>,
+    ) -> Result<(InstrumentId, &crate::instrument::Instrument), BybitError> {
+        let id = self.instrument(frame, frame.string(entry, "s")?)?;
+        let instrument = self.instruments.get(id).ok_or_else(|| frame.field("s", "known symbol"))?;
+        Ok((id, instrument))
+    }
+
     /// "Ticker": `data` is an object; `ts` is the frame time; `cs` the cross sequence.
     fn ticker(
         &mut self,
@@ -243,15 +254,9 @@ impl BybitDecoder {
         receive_time: Nanos,
         sink: &mut impl EventSink,
     ) -> Result<BybitMessage, BybitError> {
-        let data = frame
-            .value
-            .get("data")
-            .and_then(|data| data.as_array())
-            .ok_or_else(|| frame.field("data", "array"))?;
+        let data = frame.data_array()?;
         for trade in data {
-            let symbol = frame.string(trade, "s")?;
-            let id = self.instrument(frame, symbol)?;
-            let instrument = self.instruments.get(id).ok_or_else(|| frame.field("s", "known symbol"))?;
+            let (id, instrument) = self.entry_instrument(frame, trade)?;
             let price = frame.required_decimal(trade, "p", instrument.tick)?;
             let qty = frame.required_decimal(trade, "v", instrument.lot)?;
             let aggressor = frame.side(trade)?;
@@ -276,15 +281,9 @@ impl BybitDecoder {
         receive_time: Nanos,
         sink: &mut impl EventSink,
     ) -> Result<BybitMessage, BybitError> {
-        let data = frame
-            .value
-            .get("data")
-            .and_then(|data| data.as_array())
-            .ok_or_else(|| frame.field("data", "array"))?;
+        let data = frame.data_array()?;
         for liquidation in data {
-            let symbol = frame.string(liquidation, "s")?;
-            let id = self.instrument(frame, symbol)?;
-            let instrument = self.instruments.get(id).ok_or_else(|| frame.field("s", "known symbol"))?;
+            let (id, instrument) = self.entry_instrument(frame, liquidation)?;
             let price = PriceE8(frame.required_decimal(liquidation, "p", E8_STEP)?);
             let qty = Lots(frame.required_decimal(liquidation, "v", instrument.lot)?);
             let position_side = frame.side(liquidation)?;
@@ -302,7 +301,12 @@ struct Context<'frame, 'value> {
     value: &'frame BorrowedValue<'value>,
 }
 
-impl Context<'_, '_> {
+impl<'frame, 'value> Context<'frame, 'value> {
+    /// `data` as an array (trades, liquidations).
+    fn data_array(&self) -> Result<&'frame Vec<BorrowedValue<'value>>, BybitError> {
+        self.value.get("data").and_then(|data| data.as_array()).ok_or_else(|| self.field("data", "array"))
+    }
+
     fn field(&self, field: &'static str, expected: &'static str) -> BybitError {
         BybitError::Field { topic: self.topic.to_owned(), field, expected }
     }
